@@ -1,0 +1,191 @@
+//! Reading conversations and messages, and the status changes agents make.
+
+use super::{DbRow, Param, Store, StoreError};
+use crate::conversation::{AgentRef, Contact, Conversation, Message, Status, Ts};
+use crate::params;
+
+const CONVERSATION_SELECT: &str = "
+    SELECT c.id, c.channel, c.account, c.status, c.failure_count, c.paused_until,
+           c.summary, c.last_inbound_at, c.created_at, c.updated_at,
+           c.contact_id, ct.handle AS contact_handle, ct.name AS contact_name,
+           d.name AS division_name, c.assignee_id, a.name AS assignee_name
+    FROM conversations c
+    JOIN contacts ct ON ct.id = c.contact_id
+    LEFT JOIN divisions d ON d.id = c.division_id
+    LEFT JOIN agents a ON a.id = c.assignee_id";
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, direction, author, agent_id, kind, text,
+    media, reply_to, channel_message_id, delivery, error, meta, created_at";
+
+/// Filters for listing conversations; all optional.
+#[derive(Debug, Default, Clone)]
+pub struct ConversationFilter {
+    pub status: Option<Status>,
+    pub division: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub tag: Option<String>,
+    /// Only conversations with an id below this (keyset pagination).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+fn conversation_from(row: &DbRow, tags: Vec<String>) -> Result<Conversation, StoreError> {
+    let assignee = match row.opt_i64("assignee_id")? {
+        Some(id) => Some(AgentRef {
+            id,
+            name: row.opt_text("assignee_name")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Conversation {
+        id: row.i64("id")?,
+        channel: row.parse("channel")?,
+        account: row.opt_text("account")?,
+        status: row.parse("status")?,
+        contact: Contact {
+            id: row.i64("contact_id")?,
+            name: row.opt_text("contact_name")?,
+            handle: row.text("contact_handle")?,
+        },
+        division: row.opt_text("division_name")?,
+        assignee,
+        tags,
+        failure_count: row.i64("failure_count")?,
+        paused_until: Ts::opt(row.opt_i64("paused_until")?),
+        summary: row.opt_text("summary")?,
+        last_inbound_at: Ts::opt(row.opt_i64("last_inbound_at")?),
+        created_at: Ts(row.i64("created_at")?),
+        updated_at: Ts(row.i64("updated_at")?),
+    })
+}
+
+pub(super) fn message_from(row: &DbRow) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: row.i64("id")?,
+        conversation_id: row.i64("conversation_id")?,
+        direction: row.parse("direction")?,
+        author: row.parse("author")?,
+        agent_id: row.opt_i64("agent_id")?,
+        kind: row.parse("kind")?,
+        text: row.opt_text("text")?,
+        media: row.json("media")?,
+        reply_to: row.opt_text("reply_to")?,
+        channel_message_id: row.opt_text("channel_message_id")?,
+        delivery: match row.opt_text("delivery")? {
+            Some(d) => Some(d.parse().map_err(StoreError::Decode)?),
+            None => None,
+        },
+        error: row.opt_text("error")?,
+        meta: row.json("meta")?,
+        created_at: Ts(row.i64("created_at")?),
+    })
+}
+
+impl Store {
+    pub async fn conversation(&self, id: i64) -> Result<Conversation, StoreError> {
+        let sql = format!("{CONVERSATION_SELECT} WHERE c.id = $1");
+        let row = self
+            .db
+            .fetch_optional(&sql, params![id])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let tags = self.tags_of(&[id]).await?.pop().map(|t| t.1).unwrap_or_default();
+        conversation_from(&row, tags)
+    }
+
+    pub async fn conversations(
+        &self,
+        f: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let mut sql = format!("{CONVERSATION_SELECT} WHERE 1 = 1");
+        let mut p: Vec<Param> = Vec::new();
+        let mut arg = |sql: &mut String, cond: &str, v: Param<'static>| {
+            p.push(v);
+            sql.push_str(&cond.replace('?', &format!("${}", p.len())));
+        };
+        if let Some(s) = f.status {
+            arg(&mut sql, " AND c.status = ?", s.as_str().into());
+        }
+        if let Some(d) = &f.division {
+            arg(&mut sql, " AND d.name = ?", d.clone().into());
+        }
+        if let Some(a) = f.assignee_id {
+            arg(&mut sql, " AND c.assignee_id = ?", a.into());
+        }
+        if let Some(t) = &f.tag {
+            arg(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)",
+                t.clone().into(),
+            );
+        }
+        if let Some(b) = f.before_id {
+            arg(&mut sql, " AND c.id < ?", b.into());
+        }
+        arg(&mut sql, " ORDER BY c.id DESC LIMIT ?", f.limit.clamp(1, 500).into());
+        let rows = self.db.fetch_all(&sql, &p).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.i64("id")).collect::<Result<_, _>>()?;
+        let mut tags = self.tags_of(&ids).await?;
+        rows.iter()
+            .map(|row| {
+                let id = row.i64("id")?;
+                let t = tags
+                    .iter_mut()
+                    .find(|(cid, _)| *cid == id)
+                    .map(|(_, t)| std::mem::take(t))
+                    .unwrap_or_default();
+                conversation_from(row, t)
+            })
+            .collect()
+    }
+
+    async fn tags_of(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Ids are integers we produced, so inlining them is safe.
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT conversation_id, tag FROM conversation_tags
+                     WHERE conversation_id IN ({list}) ORDER BY conversation_id, tag"
+                ),
+                &[],
+            )
+            .await?;
+        let mut out: Vec<(i64, Vec<String>)> = Vec::new();
+        for r in rows {
+            let cid = r.i64("conversation_id")?;
+            let tag = r.text("tag")?;
+            match out.last_mut() {
+                Some((last, tags)) if *last == cid => tags.push(tag),
+                _ => out.push((cid, vec![tag])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A conversation's messages, oldest first; `limit` most recent ones.
+    pub async fn messages(&self, conversation_id: i64, limit: i64) -> Result<Vec<Message>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1
+             ORDER BY id DESC LIMIT $2"
+        );
+        let rows = self.db.fetch_all(&sql, params![conversation_id, limit]).await?;
+        let mut out = rows.iter().map(message_from).collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    pub async fn message(&self, id: i64) -> Result<Message, StoreError> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        let row = self
+            .db
+            .fetch_optional(&sql, params![id])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        message_from(&row)
+    }
+}

@@ -1,0 +1,186 @@
+//! Storing inbound customer messages: dedup, contact and conversation
+//! upsert, the message itself and its event, for a whole batch in one
+//! transaction (group commit: concurrent webhooks share one commit).
+
+use baton_channel::Inbound;
+use serde_json::json;
+
+use super::{Store, StoreError, Tx};
+use crate::conversation::Status;
+use crate::params;
+
+/// How long the instance that stored a message has to route it before
+/// another (or a restarted) instance may take it over.
+pub const ROUTE_LEASE_MS: i64 = 60_000;
+
+/// What storing one inbound message did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingested {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    /// The channel message id was seen before; nothing was written.
+    pub duplicate: bool,
+}
+
+impl Store {
+    /// Stores a batch in one transaction. Each item gets its own savepoint,
+    /// so one bad item fails alone while the rest commit together.
+    pub async fn ingest_batch(
+        &self,
+        items: &[Inbound],
+    ) -> Result<Vec<Result<Ingested, StoreError>>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            tx.savepoint("item").await?;
+            match self.ingest_one(&mut tx, item).await {
+                Ok(done) => out.push(Ok(done)),
+                Err(e) => {
+                    tx.rollback_to("item").await?;
+                    out.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn ingest_one(&self, tx: &mut Tx, m: &Inbound) -> Result<Ingested, StoreError> {
+        let now = self.now();
+        let channel = m.channel.as_str();
+        let fresh = tx
+            .fetch_optional(
+                "INSERT INTO inbound_receipts (channel, external_id, received_at)
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING received_at",
+                params![channel, m.channel_message_id.as_str(), now],
+            )
+            .await?;
+        if fresh.is_none() {
+            let row = tx
+                .fetch_one(
+                    "SELECT r.message_id, m.conversation_id FROM inbound_receipts r
+                     LEFT JOIN messages m ON m.id = r.message_id
+                     WHERE r.channel = $1 AND r.external_id = $2",
+                    params![channel, m.channel_message_id.as_str()],
+                )
+                .await?;
+            return Ok(Ingested {
+                message_id: row.opt_i64("message_id")?.unwrap_or(0),
+                conversation_id: row.opt_i64("conversation_id")?.unwrap_or(0),
+                duplicate: true,
+            });
+        }
+        let contact_id = tx
+            .fetch_one(
+                "INSERT INTO contacts (channel, handle, name, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $4)
+                 ON CONFLICT (channel, handle) DO UPDATE
+                 SET name = COALESCE(excluded.name, contacts.name), updated_at = excluded.updated_at
+                 RETURNING id",
+                params![channel, m.contact.handle.as_str(), &m.contact.name, now],
+            )
+            .await?
+            .i64("id")?;
+        let conversation_id = self
+            .conversation_for(tx, contact_id, m, now)
+            .await?;
+        let sent_at = m.sent_at_ms.unwrap_or(now);
+        let media = m.media.as_ref().map(|x| json!(x).to_string());
+        let meta = m.meta.as_ref().map(|x| x.to_string());
+        let message_id = tx
+            .fetch_one(
+                "INSERT INTO messages (conversation_id, direction, author, kind, text, media,
+                    reply_to, channel_message_id, meta, sent_at, route_lease_until,
+                    created_at, updated_at)
+                 VALUES ($1, 'in', 'customer', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                 RETURNING id",
+                params![
+                    conversation_id,
+                    m.kind.as_str(),
+                    &m.text,
+                    media,
+                    &m.reply_to,
+                    m.channel_message_id.as_str(),
+                    meta,
+                    sent_at,
+                    now + ROUTE_LEASE_MS,
+                    now
+                ],
+            )
+            .await?
+            .i64("id")?;
+        tx.execute(
+            "UPDATE inbound_receipts SET message_id = $1 WHERE channel = $2 AND external_id = $3",
+            params![message_id, channel, m.channel_message_id.as_str()],
+        )
+        .await?;
+        // The 24-hour window counts from the customer's own clock, and a late
+        // redelivery of an old message must not move it forward.
+        tx.execute(
+            "UPDATE conversations SET updated_at = $2,
+                last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $3
+                                       THEN $3 ELSE last_inbound_at END
+             WHERE id = $1",
+            params![conversation_id, now, sent_at],
+        )
+        .await?;
+        tx.event(
+            "message.created",
+            Some(conversation_id),
+            json!({"message_id": message_id, "direction": "in", "author": "customer",
+                   "kind": m.kind, "text": m.text}),
+            now,
+        )
+        .await?;
+        Ok(Ingested {
+            message_id,
+            conversation_id,
+            duplicate: false,
+        })
+    }
+
+    /// The contact's conversation on this account, created if new; a
+    /// resolved one starts a fresh bot cycle (history kept).
+    async fn conversation_for(
+        &self,
+        tx: &mut Tx,
+        contact_id: i64,
+        m: &Inbound,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let existing = tx
+            .fetch_optional(
+                "SELECT id, status FROM conversations
+                 WHERE contact_id = $1 AND COALESCE(account, '') = COALESCE($2, '')
+                 ORDER BY id DESC LIMIT 1",
+                params![contact_id, &m.account],
+            )
+            .await?;
+        if let Some(row) = existing {
+            let id = row.i64("id")?;
+            if row.parse::<Status>("status")? == Status::Resolved {
+                tx.execute(
+                    "UPDATE conversations SET status = 'bot', failure_count = 0,
+                        assignee_id = NULL, paused_until = NULL, updated_at = $2
+                     WHERE id = $1",
+                    params![id, now],
+                )
+                .await?;
+                tx.event("conversation.reopened", Some(id), json!({"status": "bot"}), now)
+                    .await?;
+            }
+            return Ok(id);
+        }
+        let id = tx
+            .fetch_one(
+                "INSERT INTO conversations (channel, account, contact_id, status, created_at, updated_at)
+                 VALUES ($1, $2, $3, 'bot', $4, $4) RETURNING id",
+                params![m.channel.as_str(), &m.account, contact_id, now],
+            )
+            .await?
+            .i64("id")?;
+        tx.event("conversation.created", Some(id), json!({"status": "bot"}), now)
+            .await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,103 @@
+//! Storage: one `Store` over SQLite or PostgreSQL.
+//!
+//! Every query is written once (runtime SQL, `$1` placeholders) and runs on
+//! both backends through [`db`]; the few places where the dialects differ
+//! branch on [`Dialect`]. Domain operations live in files named for what
+//! they touch: `ingest.rs`, `conversations.rs`, `outbox.rs`, `routing.rs`.
+
+mod conversations;
+mod db;
+mod ingest;
+mod migrate;
+mod outbox;
+mod postgres;
+mod routing;
+mod sqlite;
+mod tx;
+
+use std::sync::Arc;
+
+pub use conversations::ConversationFilter;
+pub use db::{Db, DbRow, DbTx, Dialect, Param};
+pub use ingest::Ingested;
+pub use outbox::{Attempt, NewOutbound, OutboxRow};
+pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnOutcome, UnroutedMessage};
+pub use tx::Tx;
+
+use crate::conversation::Clock;
+use crate::events::EventBus;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("unexpected data in the database: {0}")]
+    Decode(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("migration {0} failed: {1}")]
+    Migration(String, String),
+}
+
+/// Baton's storage. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    bus: EventBus,
+}
+
+impl Store {
+    /// Connects to `url` (`postgres://…` selects PostgreSQL, anything else
+    /// is a SQLite file) and brings the schema up to date.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Db::Postgres(postgres::connect(url, 16).await?)
+        } else {
+            Db::Sqlite(sqlite::connect(url).await?)
+        };
+        let store = Store {
+            db,
+            clock,
+            bus: EventBus::new(),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.bus
+    }
+
+    /// Begins a write transaction whose events publish on commit.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(Tx::new(self.db.begin_write().await?, self.bus.clone()))
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await
+    }
+
+    /// Direct access for the few modules that own tables of their own.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}

@@ -1,0 +1,327 @@
+//! The outbox: everything Baton sends is first a row here, written in the
+//! same transaction as the message it belongs to, then claimed under a
+//! lease by a delivery worker. A crash leaves the lease to expire and the
+//! row to be claimed again, so nothing committed is ever lost.
+
+use baton_channel::{ContactRef, Delivery, MessageKind, Outbound, QuickReply, Sent};
+use serde_json::json;
+
+use super::{Dialect, Store, StoreError, Tx};
+use crate::conversation::Author;
+use crate::params;
+
+/// A message to send to a conversation's customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbound {
+    pub author: Author,
+    pub agent_id: Option<i64>,
+    pub text: String,
+    pub quick_replies: Vec<QuickReply>,
+    /// Channel message id of the customer message this answers.
+    pub reply_to: Option<String>,
+    pub meta: Option<serde_json::Value>,
+}
+
+/// A claimed outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: Option<i64>,
+    pub channel: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}
+
+/// One delivery attempt, for the attempt log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub started_at: i64,
+    pub latency_ms: i64,
+    pub detail: Option<String>,
+}
+
+/// `CASE` ranking a delivery column the way [`Delivery::rank`] does, so
+/// status updates only ever move a message forward.
+fn rank_sql(col: &str) -> String {
+    let arms: String = Delivery::ALL
+        .iter()
+        .map(|d| format!(" WHEN '{}' THEN {}", d.as_str(), d.rank()))
+        .collect();
+    format!("(CASE {col}{arms} ELSE -1 END)")
+}
+
+fn new_key() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let id: String = (0..24)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect();
+    format!("msg_{id}")
+}
+
+impl Store {
+    /// Inserts an outbound message and its outbox row. With `lease_ms`, the
+    /// row is born leased to the caller, who dispatches it from memory at
+    /// once; should the caller die, the lease expires and a poller takes it.
+    pub async fn queue_outbound(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        m: &NewOutbound,
+        lease_ms: Option<i64>,
+    ) -> Result<OutboxRow, StoreError> {
+        let now = self.now();
+        let conv = tx
+            .fetch_one(
+                "SELECT c.channel, c.account, ct.handle, ct.name FROM conversations c
+                 JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1",
+                params![conversation_id],
+            )
+            .await?;
+        let channel = conv.text("channel")?;
+        let meta = m.meta.as_ref().map(|v| v.to_string());
+        let message_id = tx
+            .fetch_one(
+                "INSERT INTO messages (conversation_id, direction, author, agent_id, kind, text,
+                    reply_to, delivery, meta, routed_at, created_at, updated_at)
+                 VALUES ($1, 'out', $2, $3, $4, $5, $6, 'queued', $7, $8, $8, $8) RETURNING id",
+                params![
+                    conversation_id,
+                    m.author.as_str(),
+                    m.agent_id,
+                    MessageKind::Text.as_str(),
+                    m.text.as_str(),
+                    &m.reply_to,
+                    meta,
+                    now
+                ],
+            )
+            .await?
+            .i64("id")?;
+        let out = Outbound {
+            message_id,
+            conversation_id,
+            idempotency_key: new_key(),
+            to: ContactRef {
+                handle: conv.text("handle")?,
+                name: conv.opt_text("name")?,
+            },
+            account: conv.opt_text("account")?,
+            author: m.author.as_str().to_string(),
+            text: m.text.clone(),
+            reply_to: m.reply_to.clone(),
+            quick_replies: m.quick_replies.clone(),
+            created_at_ms: now,
+        };
+        let payload = serde_json::to_string(&out)
+            .map_err(|e| StoreError::Decode(format!("outbound payload: {e}")))?;
+        let id = tx
+            .fetch_one(
+                "INSERT INTO outbox (message_id, channel, payload, idempotency_key, due_at,
+                    lease_until, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $5, $5) RETURNING id",
+                params![
+                    message_id,
+                    channel.as_str(),
+                    payload.as_str(),
+                    out.idempotency_key.as_str(),
+                    now,
+                    lease_ms.map(|l| now + l)
+                ],
+            )
+            .await?
+            .i64("id")?;
+        tx.execute(
+            "UPDATE conversations SET updated_at = $2 WHERE id = $1",
+            params![conversation_id, now],
+        )
+        .await?;
+        tx.event(
+            "message.created",
+            Some(conversation_id),
+            json!({"message_id": message_id, "direction": "out", "author": m.author,
+                   "agent_id": m.agent_id, "text": m.text, "delivery": "queued"}),
+            now,
+        )
+        .await?;
+        Ok(OutboxRow {
+            id,
+            message_id: Some(message_id),
+            channel,
+            payload,
+            attempts: 0,
+        })
+    }
+
+    /// Claims up to `limit` due rows whose lease is free, leasing them for
+    /// `lease_ms`. Several workers (or instances) never claim the same row.
+    pub async fn claim_outbox(&self, limit: i64, lease_ms: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let now = self.now();
+        let lock = match self.dialect() {
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET lease_until = $1, updated_at = $2 WHERE id IN (
+                SELECT id FROM outbox WHERE state = 'pending' AND due_at <= $2
+                  AND (lease_until IS NULL OR lease_until <= $2)
+                ORDER BY due_at, id LIMIT $3 {lock})
+             RETURNING id, message_id, channel, payload, attempts"
+        );
+        let mut tx = self.begin().await?;
+        let rows = tx.fetch_all(&sql, params![now + lease_ms, now, limit]).await?;
+        tx.commit().await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.i64("id")?,
+                    message_id: r.opt_i64("message_id")?,
+                    channel: r.text("channel")?,
+                    payload: r.text("payload")?,
+                    attempts: r.i64("attempts")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    async fn log_attempt(
+        &self,
+        tx: &mut Tx,
+        row: &OutboxRow,
+        outcome: &str,
+        a: &Attempt,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO outbox_attempts (outbox_id, attempt, started_at, latency_ms, outcome, detail)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            params![row.id, row.attempts + 1, a.started_at, a.latency_ms, outcome, &a.detail],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The channel accepted the message.
+    pub async fn outbox_sent(&self, row: &OutboxRow, sent: &Sent, a: &Attempt) -> Result<(), StoreError> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE outbox SET state = 'done', attempts = attempts + 1, lease_until = NULL,
+                last_error = NULL, updated_at = $2 WHERE id = $1",
+            params![row.id, now],
+        )
+        .await?;
+        self.log_attempt(&mut tx, row, "sent", a).await?;
+        if let Some(mid) = row.message_id {
+            tx.execute(
+                "UPDATE messages SET channel_message_id = COALESCE($2, channel_message_id),
+                    error = NULL, updated_at = $3 WHERE id = $1",
+                params![mid, &sent.channel_message_id, now],
+            )
+            .await?;
+            self.advance_delivery(&mut tx, mid, sent.delivery, None).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Moves a message's delivery forward (never back) and emits an event
+    /// when it moved. Returns whether it moved.
+    pub async fn advance_delivery(
+        &self,
+        tx: &mut Tx,
+        message_id: i64,
+        delivery: Delivery,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let now = self.now();
+        let sql = format!(
+            "UPDATE messages SET delivery = $2, error = COALESCE($3, error), updated_at = $4
+             WHERE id = $1 AND {} < $5 RETURNING conversation_id",
+            rank_sql("delivery")
+        );
+        let moved = tx
+            .fetch_optional(
+                &sql,
+                params![message_id, delivery.as_str(), error, now, delivery.rank() as i64],
+            )
+            .await?;
+        let Some(row) = moved else {
+            return Ok(false);
+        };
+        tx.event(
+            "message.updated",
+            Some(row.i64("conversation_id")?),
+            json!({"message_id": message_id, "delivery": delivery, "error": error}),
+            now,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// A retryable failure: try again at `due_at`.
+    pub async fn outbox_retry(
+        &self,
+        row: &OutboxRow,
+        due_at: i64,
+        error: &str,
+        a: &Attempt,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, due_at = $2,
+                last_error = $3, updated_at = $4 WHERE id = $1",
+            params![row.id, due_at, error, self.now()],
+        )
+        .await?;
+        self.log_attempt(&mut tx, row, "retry", a).await?;
+        tx.commit().await
+    }
+
+    /// Given up on: a permanent error, the retry budget spent, or (state
+    /// `dropped`) a bot message whose conversation a human took over.
+    pub async fn outbox_fail(
+        &self,
+        row: &OutboxRow,
+        state: &str,
+        reason: &str,
+        a: &Attempt,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE outbox SET state = $2, attempts = attempts + 1, lease_until = NULL,
+                last_error = $3, updated_at = $4 WHERE id = $1",
+            params![row.id, state, reason, self.now()],
+        )
+        .await?;
+        self.log_attempt(&mut tx, row, state, a).await?;
+        if let Some(mid) = row.message_id {
+            self.advance_delivery(&mut tx, mid, Delivery::Failed, Some(reason))
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Rows not yet sent or given up on; the `outbox depth` metric.
+    pub async fn outbox_depth(&self) -> Result<i64, StoreError> {
+        self.db
+            .fetch_optional("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'", &[])
+            .await?
+            .map_or(Ok(0), |r| r.i64("n"))
+    }
+
+    /// Whether a conversation's bot may speak now (the delivery worker's
+    /// last check before a bot message leaves).
+    pub async fn bot_may_speak_now(&self, conversation_id: i64) -> Result<bool, StoreError> {
+        let sql = format!(
+            "SELECT 1 AS ok FROM conversations WHERE id = $1 AND {}",
+            crate::conversation::bot_may_speak_sql("$2")
+        );
+        Ok(self
+            .db
+            .fetch_optional(&sql, params![conversation_id, self.now()])
+            .await?
+            .is_some())
+    }
+}
