@@ -15,3 +15,19 @@
 pub mod conversation;
 pub mod events;
 pub mod store;
+pub mod app;
+pub mod bot;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod ingest;
+pub mod metrics;
+pub mod outbox;
+pub mod router;
+
+/// Installs the TLS crypto provider (ring) for outbound HTTPS. Idempotent;
+/// anything that builds a `reqwest::Client` calls it first.
+pub fn install_crypto_provider() {
+    // Fails only when a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

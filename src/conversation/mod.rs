@@ -5,8 +5,8 @@ mod time;
 
 pub use baton_channel::{ChannelKind, Delivery, Media, MessageKind};
 pub use ownership::{bot_may_speak, bot_may_speak_sql};
-pub use time::{Clock, SystemClock, Ts};
 use serde::Serialize;
+pub use time::{Clock, SystemClock, Ts};
 
 baton_channel::string_enum!(
     /// Who owns the conversation; see DESIGN.md "Conversation ownership".
@@ -85,5 +85,8 @@ pub struct Message {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
+    /// When the customer sent it, by the channel's clock (inbound only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<Ts>,
     pub created_at: Ts,
 }

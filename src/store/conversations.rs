@@ -15,7 +15,7 @@ const CONVERSATION_SELECT: &str = "
     LEFT JOIN agents a ON a.id = c.assignee_id";
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, direction, author, agent_id, kind, text,
-    media, reply_to, channel_message_id, delivery, error, meta, created_at";
+    media, reply_to, channel_message_id, delivery, error, meta, sent_at, created_at";
 
 /// Filters for listing conversations; all optional.
 #[derive(Debug, Default, Clone)]
@@ -77,6 +77,7 @@ pub(super) fn message_from(row: &DbRow) -> Result<Message, StoreError> {
         },
         error: row.opt_text("error")?,
         meta: row.json("meta")?,
+        sent_at: Ts::opt(row.opt_i64("sent_at")?),
         created_at: Ts(row.i64("created_at")?),
     })
 }
@@ -89,7 +90,12 @@ impl Store {
             .fetch_optional(&sql, params![id])
             .await?
             .ok_or(StoreError::NotFound)?;
-        let tags = self.tags_of(&[id]).await?.pop().map(|t| t.1).unwrap_or_default();
+        let tags = self
+            .tags_of(&[id])
+            .await?
+            .pop()
+            .map(|t| t.1)
+            .unwrap_or_default();
         conversation_from(&row, tags)
     }
 
@@ -122,7 +128,11 @@ impl Store {
         if let Some(b) = f.before_id {
             arg(&mut sql, " AND c.id < ?", b.into());
         }
-        arg(&mut sql, " ORDER BY c.id DESC LIMIT ?", f.limit.clamp(1, 500).into());
+        arg(
+            &mut sql,
+            " ORDER BY c.id DESC LIMIT ?",
+            f.limit.clamp(1, 500).into(),
+        );
         let rows = self.db.fetch_all(&sql, &p).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.i64("id")).collect::<Result<_, _>>()?;
         let mut tags = self.tags_of(&ids).await?;
@@ -168,13 +178,23 @@ impl Store {
     }
 
     /// A conversation's messages, oldest first; `limit` most recent ones.
-    pub async fn messages(&self, conversation_id: i64, limit: i64) -> Result<Vec<Message>, StoreError> {
+    pub async fn messages(
+        &self,
+        conversation_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1
              ORDER BY id DESC LIMIT $2"
         );
-        let rows = self.db.fetch_all(&sql, params![conversation_id, limit]).await?;
-        let mut out = rows.iter().map(message_from).collect::<Result<Vec<_>, _>>()?;
+        let rows = self
+            .db
+            .fetch_all(&sql, params![conversation_id, limit])
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(message_from)
+            .collect::<Result<Vec<_>, _>>()?;
         out.reverse();
         Ok(out)
     }
@@ -187,5 +207,36 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         message_from(&row)
+    }
+}
+
+impl Store {
+    /// A conversation's handovers, oldest first, as JSON objects.
+    pub async fn handovers(&self, conversation_id: i64) -> Result<serde_json::Value, StoreError> {
+        let rows = self
+            .db
+            .fetch_all(
+                "SELECT h.id, h.reason, d.name AS division, h.agent_id, h.summary, h.actions,
+                        h.created_at
+                 FROM handovers h LEFT JOIN divisions d ON d.id = h.division_id
+                 WHERE h.conversation_id = $1 ORDER BY h.id",
+                params![conversation_id],
+            )
+            .await?;
+        let list = rows
+            .iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "id": r.i64("id")?,
+                    "reason": r.text("reason")?,
+                    "division": r.opt_text("division")?,
+                    "agent_id": r.opt_i64("agent_id")?,
+                    "summary": r.opt_text("summary")?,
+                    "actions": r.json::<serde_json::Value>("actions")?.unwrap_or_default(),
+                    "created_at": Ts(r.i64("created_at")?),
+                }))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(serde_json::Value::Array(list))
     }
 }

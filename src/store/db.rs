@@ -194,7 +194,11 @@ impl Db {
 }
 
 impl DbTx {
-    pub async fn fetch_all(&mut self, sql: &str, p: &[Param<'_>]) -> Result<Vec<DbRow>, StoreError> {
+    pub async fn fetch_all(
+        &mut self,
+        sql: &str,
+        p: &[Param<'_>],
+    ) -> Result<Vec<DbRow>, StoreError> {
         match self {
             DbTx::Sqlite(tx) => fetch(&mut **tx, sql, p, DbRow::Sqlite).await,
             DbTx::Postgres(tx) => fetch(&mut **tx, sql, p, DbRow::Postgres).await,
@@ -244,7 +248,9 @@ impl DbTx {
     }
 
     pub async fn savepoint(&mut self, name: &str) -> Result<(), StoreError> {
-        self.execute(&format!("SAVEPOINT {name}"), &[]).await.map(|_| ())
+        self.execute(&format!("SAVEPOINT {name}"), &[])
+            .await
+            .map(|_| ())
     }
 
     pub async fn rollback_to(&mut self, name: &str) -> Result<(), StoreError> {
@@ -256,7 +262,10 @@ impl DbTx {
 
 // The generic halves of the backends: the same code, compiled once for each.
 
-fn bind<'q, DB>(sql: &'q str, params: &'q [Param<'q>]) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+fn bind<'q, DB>(
+    sql: &'q str,
+    params: &'q [Param<'q>],
+) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
 where
     DB: Database,
     Option<i64>: Encode<'q, DB> + Type<DB>,

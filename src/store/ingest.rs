@@ -81,9 +81,7 @@ impl Store {
             )
             .await?
             .i64("id")?;
-        let conversation_id = self
-            .conversation_for(tx, contact_id, m, now)
-            .await?;
+        let conversation_id = self.conversation_for(tx, contact_id, m, now).await?;
         let sent_at = m.sent_at_ms.unwrap_or(now);
         let media = m.media.as_ref().map(|x| json!(x).to_string());
         let meta = m.meta.as_ref().map(|x| x.to_string());
@@ -166,8 +164,13 @@ impl Store {
                     params![id, now],
                 )
                 .await?;
-                tx.event("conversation.reopened", Some(id), json!({"status": "bot"}), now)
-                    .await?;
+                tx.event(
+                    "conversation.reopened",
+                    Some(id),
+                    json!({"status": "bot"}),
+                    now,
+                )
+                .await?;
             }
             return Ok(id);
         }
@@ -179,8 +182,13 @@ impl Store {
             )
             .await?
             .i64("id")?;
-        tx.event("conversation.created", Some(id), json!({"status": "bot"}), now)
-            .await?;
+        tx.event(
+            "conversation.created",
+            Some(id),
+            json!({"status": "bot"}),
+            now,
+        )
+        .await?;
         Ok(id)
     }
 }

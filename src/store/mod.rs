@@ -52,9 +52,13 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`postgres://…` selects PostgreSQL, anything else
     /// is a SQLite file) and brings the schema up to date.
-    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store, StoreError> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Db::Postgres(postgres::connect(url, 16).await?)
+            Db::Postgres(postgres::connect(url, max_connections).await?)
         } else {
             Db::Sqlite(sqlite::connect(url).await?)
         };
@@ -86,6 +90,24 @@ impl Store {
     /// Begins a write transaction whose events publish on commit.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(Tx::new(self.db.begin_write().await?, self.bus.clone()))
+    }
+
+    /// Frees routing and outbox leases (see `app::run_with` for why only
+    /// on SQLite).
+    pub async fn release_leases_after_restart(&self) -> Result<(), StoreError> {
+        if self.dialect() != Dialect::Sqlite {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE messages SET route_lease_until = 0
+             WHERE routed_at IS NULL AND direction = 'in'",
+            &[],
+        )
+        .await?;
+        tx.execute("UPDATE outbox SET lease_until = NULL WHERE state = 'pending'", &[])
+            .await?;
+        tx.commit().await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

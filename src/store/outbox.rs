@@ -155,7 +155,11 @@ impl Store {
 
     /// Claims up to `limit` due rows whose lease is free, leasing them for
     /// `lease_ms`. Several workers (or instances) never claim the same row.
-    pub async fn claim_outbox(&self, limit: i64, lease_ms: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    pub async fn claim_outbox(
+        &self,
+        limit: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = self.now();
         let lock = match self.dialect() {
             Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -169,7 +173,9 @@ impl Store {
              RETURNING id, message_id, channel, payload, attempts"
         );
         let mut tx = self.begin().await?;
-        let rows = tx.fetch_all(&sql, params![now + lease_ms, now, limit]).await?;
+        let rows = tx
+            .fetch_all(&sql, params![now + lease_ms, now, limit])
+            .await?;
         tx.commit().await?;
         let mut out = rows
             .iter()
@@ -204,7 +210,12 @@ impl Store {
     }
 
     /// The channel accepted the message.
-    pub async fn outbox_sent(&self, row: &OutboxRow, sent: &Sent, a: &Attempt) -> Result<(), StoreError> {
+    pub async fn outbox_sent(
+        &self,
+        row: &OutboxRow,
+        sent: &Sent,
+        a: &Attempt,
+    ) -> Result<(), StoreError> {
         let now = self.now();
         let mut tx = self.begin().await?;
         tx.execute(
@@ -221,7 +232,8 @@ impl Store {
                 params![mid, &sent.channel_message_id, now],
             )
             .await?;
-            self.advance_delivery(&mut tx, mid, sent.delivery, None).await?;
+            self.advance_delivery(&mut tx, mid, sent.delivery, None)
+                .await?;
         }
         tx.commit().await
     }
@@ -244,7 +256,13 @@ impl Store {
         let moved = tx
             .fetch_optional(
                 &sql,
-                params![message_id, delivery.as_str(), error, now, delivery.rank() as i64],
+                params![
+                    message_id,
+                    delivery.as_str(),
+                    error,
+                    now,
+                    delivery.rank() as i64
+                ],
             )
             .await?;
         let Some(row) = moved else {
@@ -306,7 +324,10 @@ impl Store {
     /// Rows not yet sent or given up on; the `outbox depth` metric.
     pub async fn outbox_depth(&self) -> Result<i64, StoreError> {
         self.db
-            .fetch_optional("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'", &[])
+            .fetch_optional(
+                "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'",
+                &[],
+            )
             .await?
             .map_or(Ok(0), |r| r.i64("n"))
     }

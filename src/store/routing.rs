@@ -72,7 +72,9 @@ impl Store {
              RETURNING id, conversation_id"
         );
         let mut tx = self.begin().await?;
-        let rows = tx.fetch_all(&sql, params![now + lease_ms, now, limit]).await?;
+        let rows = tx
+            .fetch_all(&sql, params![now + lease_ms, now, limit])
+            .await?;
         tx.commit().await?;
         let mut out = rows
             .iter()
@@ -110,11 +112,16 @@ impl Store {
     ) -> Result<TurnOutcome, StoreError> {
         let now = self.now();
         let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE messages SET routed_at = $2 WHERE id = $1",
-            params![message_id, now],
-        )
-        .await?;
+        let first = tx
+            .execute(
+                "UPDATE messages SET routed_at = $2 WHERE id = $1 AND routed_at IS NULL",
+                params![message_id, now],
+            )
+            .await?;
+        if first == 0 {
+            // Another worker routed it already (its lease had expired).
+            return Ok(TurnOutcome::Dropped);
+        }
         let owned = tx
             .execute(
                 &format!(
@@ -140,7 +147,10 @@ impl Store {
                 reply_to: r.reply_to.clone(),
                 meta: None,
             };
-            rows.push(self.queue_outbound(&mut tx, conversation_id, &m, Some(lease_ms)).await?);
+            rows.push(
+                self.queue_outbound(&mut tx, conversation_id, &m, Some(lease_ms))
+                    .await?,
+            );
         }
         if let Some(count) = turn.failure_count {
             tx.event(
@@ -152,7 +162,8 @@ impl Store {
             .await?;
         }
         if let Some(h) = &turn.handover {
-            self.record_handover(&mut tx, conversation_id, h, now).await?;
+            self.record_handover(&mut tx, conversation_id, h, now)
+                .await?;
         }
         tx.commit().await?;
         Ok(TurnOutcome::Applied(rows))
@@ -169,7 +180,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let division_id = match &h.division {
             Some(name) => tx
-                .fetch_optional("SELECT id FROM divisions WHERE name = $1", params![name.as_str()])
+                .fetch_optional(
+                    "SELECT id FROM divisions WHERE name = $1",
+                    params![name.as_str()],
+                )
                 .await?
                 .map(|r| r.i64("id"))
                 .transpose()?,
@@ -185,7 +199,13 @@ impl Store {
             .fetch_one(
                 "INSERT INTO handovers (conversation_id, reason, division_id, summary, created_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                params![conversation_id, h.reason.as_str(), division_id, &h.summary, now],
+                params![
+                    conversation_id,
+                    h.reason.as_str(),
+                    division_id,
+                    &h.summary,
+                    now
+                ],
             )
             .await?
             .i64("id")?;

@@ -61,9 +61,7 @@ pub async fn connect(url: &str) -> Result<Pools, StoreError> {
 /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction never
 /// fails half-way on a lock upgrade. Another process (a `baton kb import`
 /// beside the server) may hold it past the busy timeout; retry then.
-pub async fn begin_write(
-    pools: &Pools,
-) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
+pub async fn begin_write(pools: &Pools) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
     let mut delay = Duration::from_millis(20);
     for _ in 0..8 {
         match pools.write.begin_with("BEGIN IMMEDIATE").await {
@@ -82,8 +80,10 @@ pub async fn begin_write(
 fn is_busy(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => {
-            matches!(db.code().as_deref(), Some("5" | "6" | "517" | "261" | "262"))
-                || db.message().contains("locked")
+            matches!(
+                db.code().as_deref(),
+                Some("5" | "6" | "517" | "261" | "262")
+            ) || db.message().contains("locked")
         }
         _ => false,
     }

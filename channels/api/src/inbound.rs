@@ -91,7 +91,10 @@ impl InboundPayload {
                     .ok()
                     .map(|d| d.as_millis() as i64),
                 Err(_) => {
-                    fail("sent_at", "must be an RFC 3339 time, e.g. 2026-01-31T09:30:00Z");
+                    fail(
+                        "sent_at",
+                        "must be an RFC 3339 time, e.g. 2026-01-31T09:30:00Z",
+                    );
                     None
                 }
             },
@@ -129,8 +132,10 @@ mod tests {
 
     #[test]
     fn minimal_message_is_text_on_the_api_channel() {
-        let m = parse(r#"{"external_id":"m1","contact":{"handle":"+62811","name":"Ani"},"text":"halo"}"#)
-            .unwrap();
+        let m = parse(
+            r#"{"external_id":"m1","contact":{"handle":"+62811","name":"Ani"},"text":"halo"}"#,
+        )
+        .unwrap();
         assert_eq!(m.channel, ChannelKind::Api);
         assert_eq!(m.kind, MessageKind::Text);
         assert_eq!(m.contact.name.as_deref(), Some("Ani"));
@@ -140,17 +145,22 @@ mod tests {
 
     #[test]
     fn reports_every_bad_field() {
-        let errs = parse(r#"{"external_id":" ","contact":{"handle":""},"kind":"fax","sent_at":"yesterday"}"#)
-            .unwrap_err();
+        let errs = parse(
+            r#"{"external_id":" ","contact":{"handle":""},"kind":"fax","sent_at":"yesterday"}"#,
+        )
+        .unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["external_id", "contact.handle", "kind", "sent_at"]);
+        assert_eq!(fields, ["external_id", "contact.handle", "kind", "text", "sent_at"]);
     }
 
     #[test]
     fn text_is_required_without_media() {
-        let errs = parse(r#"{"external_id":"1","contact":{"handle":"a"},"text":"  "}"#).unwrap_err();
+        let errs =
+            parse(r#"{"external_id":"1","contact":{"handle":"a"},"text":"  "}"#).unwrap_err();
         assert_eq!(errs[0].field, "text");
-        let ok = parse(r#"{"external_id":"1","contact":{"handle":"a"},"kind":"image","media":{"url":"http://x/y.png"}}"#);
+        let ok = parse(
+            r#"{"external_id":"1","contact":{"handle":"a"},"kind":"image","media":{"url":"http://x/y.png"}}"#,
+        );
         assert!(ok.is_ok());
     }
 
@@ -163,7 +173,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected() {
-        let r = serde_json::from_str::<InboundPayload>(r#"{"external_id":"1","contact":{"handle":"a"},"txt":"x"}"#);
+        let r = serde_json::from_str::<InboundPayload>(
+            r#"{"external_id":"1","contact":{"handle":"a"},"txt":"x"}"#,
+        );
         assert!(r.unwrap_err().to_string().contains("unknown field `txt`"));
     }
 }

@@ -1,6 +1,5 @@
 //! The small closed vocabularies shared by channels, storage and the API.
 
-
 /// Declares a string-backed enum with `as_str`, `FromStr`, `Display` and
 /// serde in snake_case, so the database, JSON and logs all use one spelling.
 /// (Users of the macro depend on `serde` themselves.)

@@ -1,0 +1,134 @@
+//! Wiring: store, channels, bot, router, workers, HTTP; graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_channel_api::{ApiChannel, WebhookSecret};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::conversation::{Clock, SystemClock};
+use crate::http::{self, ApiLimiter, AppState};
+use crate::ingest::Ingestor;
+use crate::metrics::Metrics;
+use crate::outbox::Outbox;
+use crate::router::{Bot, Router, RouterConfig};
+use crate::store::Store;
+
+/// Knobs tests (and embedders) may turn; the defaults are production's.
+pub struct AppOptions {
+    pub bot: Option<Arc<dyn Bot>>,
+    pub clock: Option<Arc<dyn Clock>>,
+    pub router: RouterConfig,
+    /// How often the outbox poller looks for due rows.
+    pub poll_every: Duration,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            bot: None,
+            clock: None,
+            router: RouterConfig::default(),
+            poll_every: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Runs the gateway on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    run_with(config, listener, shutdown, AppOptions::default()).await
+}
+
+pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
+    let url = config.database_url.expose_secret();
+    Store::open(url, config.database_max_connections, clock)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", crate::config::redact_url(url)))
+}
+
+pub async fn run_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    options: AppOptions,
+) -> anyhow::Result<()> {
+    crate::install_crypto_provider();
+    let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
+    let store = open_store(&config, clock).await?;
+    // A SQLite file serves one gateway process, so leases found at startup
+    // were left by a process that died: release them now instead of
+    // waiting for them to expire. (PostgreSQL may be shared by several
+    // instances; there the leases run out on their own.)
+    store.release_leases_after_restart().await?;
+    let metrics = Arc::new(Metrics::default());
+    let client = reqwest::Client::builder()
+        .timeout(config.outbox.send_timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+
+    let mut outbox = Outbox::new(store.clone(), config.outbox.clone(), metrics.clone());
+    match &config.api_channel {
+        Some(api) => {
+            let channel = ApiChannel::new(
+                client.clone(),
+                api.callback_url.clone(),
+                WebhookSecret::new(api.secret.expose_secret()),
+            );
+            outbox = outbox.with_channel(Arc::new(channel), Some(api.mps));
+            tracing::info!(callback = %api.callback_url, "API channel enabled");
+        }
+        None => tracing::info!("API channel replies disabled: API_CHANNEL_CALLBACK_URL is not set"),
+    }
+
+    let bot = options
+        .bot
+        .unwrap_or_else(|| Arc::new(crate::bot::Acknowledger::default()));
+    let router = Router::new(store.clone(), bot, outbox.clone(), metrics.clone(), options.router);
+    let ingestor = Ingestor::start(store.clone(), router.clone(), metrics.clone());
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    router.spawn_recovery(Duration::from_secs(5), stop_rx.clone());
+    let poller = tokio::spawn(outbox.clone().run_poller(
+        options.poll_every,
+        stop_rx.clone(),
+        config.shutdown_grace,
+    ));
+
+    let admin_token = match &config.admin_token {
+        Some(t) => t.clone(),
+        None => {
+            let t: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
+            // Shown once, on the terminal, so a first run is usable; set
+            // BATON_ADMIN_TOKEN to keep one across restarts.
+            eprintln!("BATON_ADMIN_TOKEN is not set; this run's admin token is: {t}");
+            SecretString::from(t)
+        }
+    };
+    let state = AppState {
+        store: store.clone(),
+        ingestor,
+        outbox,
+        metrics,
+        admin_token: Arc::new(admin_token),
+        limiter: Arc::new(ApiLimiter::new(config.api_rate_limit)),
+    };
+    let app = http::router(state, config.body_limit, config.request_timeout);
+    tracing::info!(listen = %listener.local_addr()?, "Baton is listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("HTTP server stopped; finishing in-flight sends");
+    let _ = stop_tx.send(true);
+    let _ = poller.await;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! Every environment variable Baton reads, typed, defaulted and validated.
+//!
+//! Variables are read by clap as plain strings ([`Settings`], whose doc
+//! comments are the documentation `baton --help` prints) and then checked
+//! all together ([`Settings::validate`]), so a bad deployment learns about
+//! every problem at once, each naming its variable and the expected form.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Raw settings as given in the environment (or as flags).
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// `sqlite://path` (or a bare file path) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://baton.db")]
+    pub database_url: String,
+    /// Maximum PostgreSQL connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "16")]
+    pub database_max_connections: String,
+    /// Folder of Markdown knowledge-base articles loaded at startup.
+    #[arg(long, env = "BATON_KB_DIR", default_value = "kb")]
+    pub kb_dir: String,
+    /// Bearer token for the admin API. When unset a random one is generated
+    /// at startup and printed once.
+    #[arg(long, env = "BATON_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Public base URL of this gateway (used in links and the widget).
+    #[arg(long, env = "BATON_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log format: `pretty` or `json`.
+    #[arg(long, env = "BATON_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+    /// Largest request body accepted, e.g. `3MiB`, `512KiB`, `1048576`.
+    #[arg(long, env = "BATON_BODY_LIMIT", default_value = "3MiB")]
+    pub body_limit: String,
+    /// Longest time a request may take before it is answered 408.
+    #[arg(long, env = "BATON_REQUEST_TIMEOUT", default_value = "30s")]
+    pub request_timeout: String,
+    /// API requests per second allowed per token (bursts of twice that).
+    #[arg(long, env = "BATON_API_RATE_LIMIT", default_value = "200")]
+    pub api_rate_limit: String,
+    /// How long shutdown waits for in-flight sends.
+    #[arg(long, env = "BATON_SHUTDOWN_GRACE", default_value = "10s")]
+    pub shutdown_grace: String,
+    /// URL Baton POSTs API-channel replies to. Enables the API channel's
+    /// outbound side.
+    #[arg(long, env = "API_CHANNEL_CALLBACK_URL")]
+    pub api_channel_callback_url: Option<String>,
+    /// Standard Webhooks secret (`whsec_…` or any string) signing callbacks.
+    #[arg(long, env = "API_CHANNEL_SECRET", hide_env_values = true)]
+    pub api_channel_secret: Option<String>,
+    /// Callback requests per second to the API channel's receiver.
+    #[arg(long, env = "API_CHANNEL_MPS", default_value = "50")]
+    pub api_channel_mps: String,
+    /// Attempts before an outbound message is given up on.
+    #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", default_value = "12")]
+    pub outbox_max_attempts: String,
+    /// First retry delay; doubles each attempt, with jitter.
+    #[arg(long, env = "OUTBOX_RETRY_BASE", default_value = "2s")]
+    pub outbox_retry_base: String,
+    /// Longest retry delay.
+    #[arg(long, env = "OUTBOX_RETRY_MAX", default_value = "10m")]
+    pub outbox_retry_max: String,
+    /// Sends in flight at once.
+    #[arg(long, env = "OUTBOX_CONCURRENCY", default_value = "64")]
+    pub outbox_concurrency: String,
+    /// Timeout of one outbound HTTP request.
+    #[arg(long, env = "SEND_TIMEOUT", default_value = "15s")]
+    pub send_timeout: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The API channel's outbound side.
+#[derive(Debug, Clone)]
+pub struct ApiChannelConfig {
+    pub callback_url: String,
+    pub secret: SecretString,
+    pub mps: u32,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub kb_dir: PathBuf,
+    pub admin_token: Option<SecretString>,
+    pub public_url: Option<String>,
+    pub log_format: LogFormat,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub api_rate_limit: u32,
+    pub shutdown_grace: Duration,
+    pub api_channel: Option<ApiChannelConfig>,
+    pub outbox: OutboxConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxConfig {
+    pub max_attempts: u32,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub concurrency: usize,
+    pub send_timeout: Duration,
+}
+
+/// Collects every problem instead of stopping at the first.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn check<T, E: std::fmt::Display>(&mut self, var: &str, form: &str, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(format!("{var}: {e} (expected {form})"));
+                None
+            }
+        }
+    }
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("`{s}` is not a duration: {e}"))
+}
+
+pub fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| format!("`{s}` is not a size"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "kib" | "k" => 1024,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1024 * 1024,
+        _ => return Err(format!("`{s}` has an unknown unit")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+fn parse_url(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    match reqwest::Url::parse(t) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(t.to_string()),
+        Ok(_) => Err(format!("`{s}` is not an http(s) URL")),
+        Err(e) => Err(format!("`{s}` is not a URL: {e}")),
+    }
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(s: &str) -> Result<T, String> {
+    match s.trim().parse::<T>() {
+        Ok(v) if v > T::default() => Ok(v),
+        _ => Err(format!("`{s}` is not a positive whole number")),
+    }
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Settings {
+    /// Turns raw settings into a [`Config`], or every problem found.
+    pub fn validate(&self) -> Result<Config, Vec<String>> {
+        let mut p = Problems::default();
+        let listen = p.check("BATON_LISTEN", "host:port, e.g. 127.0.0.1:8080", self.listen.trim().parse::<SocketAddr>());
+        let database_max_connections = p.check("DATABASE_MAX_CONNECTIONS", "a positive whole number", positive::<u32>(&self.database_max_connections));
+        let log_format = p.check("BATON_LOG_FORMAT", "pretty or json", match self.log_format.trim() {
+            "pretty" => Ok(LogFormat::Pretty),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("`{other}` is not a log format")),
+        });
+        let body_limit = p.check("BATON_BODY_LIMIT", "a size such as 3MiB", parse_bytes(&self.body_limit));
+        let request_timeout = p.check("BATON_REQUEST_TIMEOUT", "a duration such as 30s", parse_duration(&self.request_timeout));
+        let api_rate_limit = p.check("BATON_API_RATE_LIMIT", "a positive whole number", positive::<u32>(&self.api_rate_limit));
+        let shutdown_grace = p.check("BATON_SHUTDOWN_GRACE", "a duration such as 10s", parse_duration(&self.shutdown_grace));
+        let public_url = non_empty(&self.public_url)
+            .and_then(|u| p.check("BATON_PUBLIC_URL", "an http(s) URL", parse_url(u)));
+        let api_mps = p.check("API_CHANNEL_MPS", "a positive whole number", positive::<u32>(&self.api_channel_mps));
+        let callback = non_empty(&self.api_channel_callback_url)
+            .and_then(|u| p.check("API_CHANNEL_CALLBACK_URL", "an http(s) URL", parse_url(u)));
+        let secret = non_empty(&self.api_channel_secret);
+        if callback.is_some() && secret.is_none() {
+            p.0.push("API_CHANNEL_SECRET: missing (expected a signing secret when API_CHANNEL_CALLBACK_URL is set)".into());
+        }
+        let outbox = OutboxConfig {
+            max_attempts: p.check("OUTBOX_MAX_ATTEMPTS", "a positive whole number", positive::<u32>(&self.outbox_max_attempts)).unwrap_or(1),
+            retry_base: p.check("OUTBOX_RETRY_BASE", "a duration such as 2s", parse_duration(&self.outbox_retry_base)).unwrap_or_default(),
+            retry_max: p.check("OUTBOX_RETRY_MAX", "a duration such as 10m", parse_duration(&self.outbox_retry_max)).unwrap_or_default(),
+            concurrency: p.check("OUTBOX_CONCURRENCY", "a positive whole number", positive::<usize>(&self.outbox_concurrency)).unwrap_or(1),
+            send_timeout: p.check("SEND_TIMEOUT", "a duration such as 15s", parse_duration(&self.send_timeout)).unwrap_or_default(),
+        };
+        if !p.0.is_empty() {
+            return Err(p.0);
+        }
+        // Every `check` above succeeded, so the options are all `Some`.
+        let (Some(listen), Some(database_max_connections), Some(log_format), Some(body_limit), Some(request_timeout), Some(api_rate_limit), Some(shutdown_grace), Some(api_mps)) =
+            (listen, database_max_connections, log_format, body_limit, request_timeout, api_rate_limit, shutdown_grace, api_mps)
+        else {
+            return Err(vec!["internal: configuration incomplete".into()]);
+        };
+        Ok(Config {
+            listen,
+            database_url: SecretString::from(self.database_url.trim().to_string()),
+            database_max_connections,
+            kb_dir: PathBuf::from(self.kb_dir.trim()),
+            admin_token: non_empty(&self.admin_token).map(|t| SecretString::from(t.to_string())),
+            public_url,
+            log_format,
+            body_limit,
+            request_timeout,
+            api_rate_limit,
+            shutdown_grace,
+            api_channel: match (callback, secret) {
+                (Some(callback_url), Some(secret)) => Some(ApiChannelConfig {
+                    callback_url,
+                    secret: SecretString::from(secret.to_string()),
+                    mps: api_mps,
+                }),
+                _ => None,
+            },
+            outbox,
+        })
+    }
+}
+
+impl Config {
+    /// A human-readable summary with secrets redacted (`baton check`).
+    pub fn describe(&self) -> String {
+        let db = redact_url(self.database_url.expose_secret());
+        let mut s = format!(
+            "listen: {}\ndatabase: {db}\nknowledge base: {}\nadmin token: {}\n",
+            self.listen,
+            self.kb_dir.display(),
+            if self.admin_token.is_some() { "set" } else { "not set (a random one is generated at startup)" },
+        );
+        s.push_str("channels:\n");
+        match &self.api_channel {
+            Some(a) => s.push_str(&format!("  api: enabled (callback {})\n", a.callback_url)),
+            None => s.push_str("  api: inbound only (API_CHANNEL_CALLBACK_URL not set)\n"),
+        }
+        s
+    }
+}
+
+/// Hides a password in a database URL.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        s: Settings,
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        let mut all = vec!["baton"];
+        all.extend_from_slice(args);
+        Cli::parse_from(all).s
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = settings(&[]).validate().unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.body_limit, 3 * 1024 * 1024);
+        assert!(c.api_channel.is_none());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_variable() {
+        let errs = settings(&[
+            "--listen", "nowhere",
+            "--log-format", "xml",
+            "--body-limit", "3 parsecs",
+            "--outbox-retry-base", "soon",
+            "--api-channel-callback-url", "ftp://x",
+        ])
+        .validate()
+        .unwrap_err();
+        let vars: Vec<&str> = errs.iter().map(|e| e.split(':').next().unwrap()).collect();
+        assert_eq!(
+            vars,
+            ["BATON_LISTEN", "BATON_LOG_FORMAT", "BATON_BODY_LIMIT", "API_CHANNEL_CALLBACK_URL", "OUTBOX_RETRY_BASE"]
+        );
+        assert!(errs[0].contains("expected host:port"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn callback_needs_a_secret_and_secrets_do_not_leak() {
+        let errs = settings(&["--api-channel-callback-url", "http://127.0.0.1:9/cb"]).validate().unwrap_err();
+        assert!(errs[0].starts_with("API_CHANNEL_SECRET"));
+        let c = settings(&["--api-channel-callback-url", "http://127.0.0.1:9/cb", "--api-channel-secret", "hunter2",
+            "--database-url", "postgres://u:pw@127.0.0.1/db"])
+            .validate()
+            .unwrap();
+        let shown = format!("{c:?}\n{}", c.describe());
+        assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+        assert!(shown.contains("api: enabled"));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("512KiB").unwrap(), 512 * 1024);
+        assert_eq!(parse_bytes("1048576").unwrap(), 1 << 20);
+        assert!(parse_bytes("1 parsec").is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! Conversations for agents and admins: list, read, reply.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Admin;
+use super::{AppState, JsonBody};
+use crate::conversation::{Author, Status};
+use crate::error::ApiError;
+use crate::store::{ConversationFilter, NewOutbound, StoreError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/conversations", get(list))
+        .route("/conversations/{id}", get(show))
+        .route("/conversations/{id}/messages", post(reply))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    division: Option<String>,
+    tag: Option<String>,
+    assignee: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    _admin: Admin,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(st) => Some(st.parse::<Status>().map_err(|e| ApiError::field("status", e))?),
+    };
+    let assignee_id = match q.assignee.as_deref() {
+        None | Some("") => None,
+        Some(a) => Some(a.parse::<i64>().map_err(|_| ApiError::field("assignee", "must be an agent id"))?),
+    };
+    let filter = ConversationFilter {
+        status,
+        division: q.division.filter(|d| !d.is_empty()),
+        assignee_id,
+        tag: q.tag.filter(|t| !t.is_empty()),
+        before_id: q.before,
+        limit: q.limit.unwrap_or(50),
+    };
+    let list = s.store.conversations(&filter).await?;
+    let next = (list.len() as i64 == filter.limit.clamp(1, 500))
+        .then(|| list.last().map(|c| c.id))
+        .flatten();
+    Ok(Json(json!({"conversations": list, "next_before": next})))
+}
+
+fn id_of(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("conversation"))
+}
+
+async fn show(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = id_of(&id)?;
+    let conversation = s.store.conversation(id).await.map_err(not_found)?;
+    let messages = s.store.messages(id, 500).await?;
+    let handovers = s.store.handovers(id).await?;
+    let mut body = json!(conversation);
+    body["messages"] = json!(messages);
+    body["handovers"] = handovers;
+    Ok(Json(body))
+}
+
+fn not_found(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::not_found("conversation"),
+        other => other.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    text: String,
+}
+
+/// Queues a reply for delivery on the customer's channel.
+async fn reply(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReplyBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = id_of(&id)?;
+    let text = body.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::field("text", "must not be empty"));
+    }
+    if text.len() > 4096 {
+        return Err(ApiError::field("text", "must be at most 4096 bytes"));
+    }
+    s.store.conversation(id).await.map_err(not_found)?;
+    let draft = NewOutbound {
+        author: Author::Agent,
+        agent_id: None,
+        text: text.to_string(),
+        quick_replies: Vec::new(),
+        reply_to: None,
+        meta: None,
+    };
+    let mut tx = s.store.begin().await?;
+    let row = s.store.queue_outbound(&mut tx, id, &draft, Some(60_000)).await?;
+    tx.commit().await?;
+    let message_id = row.message_id.unwrap_or_default();
+    s.outbox.dispatch(vec![row]);
+    let message = s.store.message(message_id).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!(message))))
+}

@@ -1,0 +1,75 @@
+//! The HTTP surface: one axum router with request ids, tracing, timeouts,
+//! a body limit, and JSON errors for everything (unknown paths included).
+
+mod auth;
+mod conversations;
+mod health;
+mod inbound;
+mod json;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::ApiLimiter;
+pub use json::JsonBody;
+
+use crate::error::ApiError;
+use crate::ingest::Ingestor;
+use crate::metrics::Metrics;
+use crate::outbox::Outbox;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub ingestor: Ingestor,
+    pub outbox: Outbox,
+    pub metrics: Arc<Metrics>,
+    pub admin_token: Arc<secrecy::SecretString>,
+    pub limiter: Arc<ApiLimiter>,
+}
+
+pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let api = Router::new()
+        .merge(inbound::routes())
+        .merge(conversations::routes());
+    Router::new()
+        .merge(health::routes())
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), count_responses))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint".into())
+}
+
+async fn method_not_allowed() -> Response {
+    let body = serde_json::json!({"error": {"code": "method_not_allowed",
+        "message": "this endpoint does not accept that method"}});
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    state.metrics.http_response(resp.status().as_u16());
+    resp
+}

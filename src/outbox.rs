@@ -1,0 +1,234 @@
+//! The delivery worker: sends outbox rows through their channel, records
+//! every attempt, retries with jittered capped backoff (honouring
+//! `Retry-After`), gives up after the retry budget with the reason on the
+//! message, and paces each destination with a rate limiter.
+//!
+//! Rows reach it two ways: handed over in memory right after the commit
+//! that created them (already leased to this process, so there is no
+//! polling delay), and by a poller that claims due rows — retries, and
+//! anything whose lease expired because a process died mid-send.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use baton_channel::{Channel, Outbound, SendError};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{Notify, Semaphore, watch};
+
+use crate::config::OutboxConfig;
+use crate::metrics::Metrics;
+use crate::store::{Attempt, OutboxRow, Store};
+
+/// Lease taken on claimed rows: longer than any single send may take.
+const LEASE_MS: i64 = 60_000;
+
+/// A channel as the outbox uses it: the sender and its rate limit.
+struct Route {
+    channel: Arc<dyn Channel>,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    routes: HashMap<String, Route>,
+    config: OutboxConfig,
+    metrics: Arc<Metrics>,
+    permits: Arc<Semaphore>,
+    wake: Notify,
+}
+
+impl Outbox {
+    pub fn new(store: Store, config: OutboxConfig, metrics: Arc<Metrics>) -> Self {
+        let permits = Arc::new(Semaphore::new(config.concurrency));
+        Outbox {
+            inner: Arc::new(Inner {
+                store,
+                routes: HashMap::new(),
+                config,
+                metrics,
+                permits,
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    /// Registers a channel, paced to `per_second` sends per destination.
+    /// Only valid before the outbox is shared.
+    pub fn with_channel(mut self, channel: Arc<dyn Channel>, per_second: Option<u32>) -> Self {
+        let limiter = per_second
+            .and_then(NonZeroU32::new)
+            .map(|n| RateLimiter::keyed(Quota::per_second(n)));
+        let kind = channel.kind().as_str().to_string();
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.routes.insert(kind, Route { channel, limiter });
+        }
+        self
+    }
+
+    /// Sends rows this process already holds the lease on.
+    pub fn dispatch(&self, rows: Vec<OutboxRow>) {
+        for row in rows {
+            let this = self.clone();
+            tokio::spawn(async move { this.deliver(row).await });
+        }
+    }
+
+    /// Wakes the poller (e.g. after rows were queued without a lease).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Claims due rows until stopped; then waits up to `grace` for sends in
+    /// flight to finish.
+    pub async fn run_poller(self, every: Duration, mut stop: watch::Receiver<bool>, grace: Duration) {
+        loop {
+            match self.inner.store.claim_outbox(100, LEASE_MS).await {
+                Ok(rows) if !rows.is_empty() => {
+                    let full = rows.len() == 100;
+                    self.dispatch(rows);
+                    if full {
+                        continue;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "claiming outbox rows failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = self.inner.wake.notified() => {}
+                _ = stop.changed() => break,
+            }
+        }
+        // Every send holds a permit: taking all of them means all are done.
+        let all = self.inner.config.concurrency as u32;
+        match tokio::time::timeout(grace, self.inner.permits.acquire_many(all)).await {
+            Ok(_) => tracing::info!("outbox drained"),
+            Err(_) => tracing::warn!("shutdown grace ran out with sends in flight; their leases will expire and they will be retried"),
+        }
+    }
+
+    async fn deliver(&self, row: OutboxRow) {
+        let Ok(_permit) = self.inner.permits.clone().acquire_owned().await else {
+            return;
+        };
+        if let Err(e) = self.try_deliver(&row).await {
+            // The outcome could not be recorded; the lease will expire and
+            // the row will be sent again (at least once, never lost).
+            tracing::error!(outbox_id = row.id, error = %e, "recording a delivery failed");
+        }
+    }
+
+    async fn try_deliver(&self, row: &OutboxRow) -> Result<(), crate::store::StoreError> {
+        let inner = &self.inner;
+        let store = &inner.store;
+        let started_at = store.now();
+        let attempt = |started: Instant, detail: Option<String>| Attempt {
+            started_at,
+            latency_ms: started.elapsed().as_millis() as i64,
+            detail,
+        };
+        let clock = Instant::now();
+        let out: Outbound = match serde_json::from_str(&row.payload) {
+            Ok(o) => o,
+            Err(e) => {
+                let reason = format!("unreadable outbox payload: {e}");
+                inner.metrics.outbound("dead", 0);
+                return store.outbox_fail(row, "dead", &reason, &attempt(clock, None)).await;
+            }
+        };
+        let Some(route) = inner.routes.get(&row.channel) else {
+            let reason = format!("the {} channel is not configured for sending", row.channel);
+            inner.metrics.outbound("dead", 0);
+            return store.outbox_fail(row, "dead", &reason, &attempt(clock, None)).await;
+        };
+        // The ownership rule's last check: a bot reply computed before a
+        // human took over is dropped here, never sent.
+        if out.author == "bot" && !store.bot_may_speak_now(out.conversation_id).await? {
+            inner.metrics.outbound("dropped", 0);
+            let reason = "not sent: a human took over the conversation";
+            return store.outbox_fail(row, "dropped", reason, &attempt(clock, None)).await;
+        }
+        if let Some(limiter) = &route.limiter {
+            limiter.until_key_ready(&route.channel.destination(&out)).await;
+        }
+        let clock = Instant::now();
+        let result = match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
+            Ok(r) => r,
+            Err(_) => Err(SendError::retryable("send timed out")),
+        };
+        let latency = clock.elapsed().as_millis() as i64;
+        match result {
+            Ok(sent) => {
+                inner.metrics.outbound("sent", latency);
+                store.outbox_sent(row, &sent, &attempt(clock, sent.detail.clone())).await
+            }
+            Err(SendError::Retryable { reason, retry_after }) => {
+                if row.attempts + 1 >= inner.config.max_attempts as i64 {
+                    inner.metrics.outbound("dead", latency);
+                    let why = format!("gave up after {} attempts: {reason}", row.attempts + 1);
+                    return store.outbox_fail(row, "dead", &why, &attempt(clock, Some(reason))).await;
+                }
+                inner.metrics.outbound("retry", latency);
+                let wait = backoff(&inner.config, row.attempts).max(retry_after.unwrap_or_default());
+                let due = store.now() + wait.as_millis() as i64;
+                store.outbox_retry(row, due, &reason, &attempt(clock, Some(reason.clone()))).await?;
+                // Short waits are kept in memory; the poller covers the rest.
+                if wait < Duration::from_secs(2) {
+                    let this = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        this.wake();
+                    });
+                }
+                Ok(())
+            }
+            Err(SendError::Permanent { code, reason }) => {
+                inner.metrics.outbound("dead", latency);
+                let why = match code {
+                    Some(c) => format!("{c}: {reason}"),
+                    None => reason,
+                };
+                store.outbox_fail(row, "dead", &why, &attempt(clock, Some(why.clone()))).await
+            }
+        }
+    }
+}
+
+/// Exponential backoff from `retry_base`, capped at `retry_max`, with
+/// "equal jitter" (half fixed, half random) so retries of many rows spread
+/// out instead of arriving together.
+pub fn backoff(cfg: &OutboxConfig, attempts_before: i64) -> Duration {
+    let exp = attempts_before.clamp(0, 30) as u32;
+    let raw = cfg.retry_base.saturating_mul(1u32 << exp.min(20));
+    let capped = raw.min(cfg.retry_max);
+    let half = capped / 2;
+    half + half.mul_f64(fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let cfg = OutboxConfig {
+            max_attempts: 10,
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            concurrency: 1,
+            send_timeout: Duration::from_secs(1),
+        };
+        for attempt in 0..40 {
+            let d = backoff(&cfg, attempt);
+            let nominal = Duration::from_secs(1u64 << attempt.min(20)).min(Duration::from_secs(60));
+            assert!(d >= nominal / 2 && d <= nominal, "attempt {attempt}: {d:?}");
+        }
+    }
+}

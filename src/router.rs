@@ -1,0 +1,241 @@
+//! The ownership router: decides, for each stored inbound message, whether
+//! the bot may answer — and if so, asks it and applies its turn.
+//!
+//! The rule itself lives in [`crate::conversation::bot_may_speak`]; this is
+//! the one caller that consults the bot. Messages of one conversation are
+//! routed strictly in order (one at a time), different conversations in
+//! parallel. Routing is durable: a stored message carries a routing lease,
+//! and anything not routed when the process died is claimed again by the
+//! recovery loop after restart.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use baton_channel::BoxFuture;
+use tokio::sync::Semaphore;
+
+use crate::conversation::{Conversation, Message, bot_may_speak};
+use crate::metrics::Metrics;
+use crate::outbox::Outbox;
+use crate::store::{BotTurn, HandoverRequest, Store, TurnOutcome, UnroutedMessage};
+
+/// How long a routing claim lasts before another worker may take over.
+const ROUTE_LEASE_MS: i64 = 60_000;
+/// The outbox lease on replies the router dispatches itself.
+const SEND_LEASE_MS: i64 = 60_000;
+
+/// What the bot sees when it is asked to answer.
+#[derive(Debug, Clone)]
+pub struct BotContext {
+    pub conversation: Conversation,
+    /// The message to answer.
+    pub message: Message,
+    /// Recent messages of the conversation, oldest first, including this one.
+    pub history: Vec<Message>,
+}
+
+/// The bot. It is only ever asked while the conversation is its own.
+pub trait Bot: Send + Sync + 'static {
+    fn respond<'a>(&'a self, ctx: &'a BotContext) -> BoxFuture<'a, BotTurn>;
+}
+
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// The bot does not answer messages older than this (a backlog after
+    /// downtime); they stay visible to agents.
+    pub max_message_age_ms: i64,
+    /// Longest the bot may think before the turn becomes a handover.
+    pub bot_timeout: Duration,
+    /// Conversations routed at once.
+    pub concurrency: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            max_message_age_ms: 15 * 60_000,
+            bot_timeout: Duration::from_secs(30),
+            concurrency: 256,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Router {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    bot: Arc<dyn Bot>,
+    outbox: Outbox,
+    metrics: Arc<Metrics>,
+    config: RouterConfig,
+    /// Per-conversation queues of message ids waiting to be routed.
+    queues: Mutex<Queues>,
+    permits: Semaphore,
+}
+
+#[derive(Default)]
+struct Queues {
+    by_conversation: HashMap<i64, VecDeque<i64>>,
+    queued: HashSet<i64>,
+}
+
+impl Router {
+    pub fn new(
+        store: Store,
+        bot: Arc<dyn Bot>,
+        outbox: Outbox,
+        metrics: Arc<Metrics>,
+        config: RouterConfig,
+    ) -> Self {
+        let permits = Semaphore::new(config.concurrency.max(1));
+        Router {
+            inner: Arc::new(Inner {
+                store,
+                bot,
+                outbox,
+                metrics,
+                config,
+                queues: Mutex::new(Queues::default()),
+                permits,
+            }),
+        }
+    }
+
+    /// Queues a stored message for routing.
+    pub fn submit(&self, m: UnroutedMessage) {
+        let start_worker = {
+            let mut q = self.inner.queues.lock().unwrap_or_else(|p| p.into_inner());
+            if !q.queued.insert(m.message_id) {
+                return;
+            }
+            match q.by_conversation.get_mut(&m.conversation_id) {
+                Some(queue) => {
+                    queue.push_back(m.message_id);
+                    false
+                }
+                None => {
+                    q.by_conversation
+                        .insert(m.conversation_id, VecDeque::from([m.message_id]));
+                    true
+                }
+            }
+        };
+        if start_worker {
+            let this = self.clone();
+            tokio::spawn(async move { this.drain(m.conversation_id).await });
+        }
+    }
+
+    /// Routes one conversation's queue in order, then retires.
+    async fn drain(self, conversation_id: i64) {
+        let _permit = self.inner.permits.acquire().await;
+        loop {
+            let next = {
+                let mut q = self.inner.queues.lock().unwrap_or_else(|p| p.into_inner());
+                let next = q
+                    .by_conversation
+                    .get_mut(&conversation_id)
+                    .and_then(VecDeque::pop_front);
+                match next {
+                    Some(id) => {
+                        q.queued.remove(&id);
+                        id
+                    }
+                    None => {
+                        q.by_conversation.remove(&conversation_id);
+                        return;
+                    }
+                }
+            };
+            if let Err(e) = self.route(next, conversation_id).await {
+                // Left unrouted: its lease expires and recovery retries it.
+                tracing::error!(message_id = next, error = %e, "routing failed; will retry");
+            }
+        }
+    }
+
+    async fn route(&self, message_id: i64, conversation_id: i64) -> Result<(), crate::store::StoreError> {
+        let inner = &self.inner;
+        let store = &inner.store;
+        let conversation = store.conversation(conversation_id).await?;
+        let message = store.message(message_id).await?;
+        let now = store.now();
+        if !bot_may_speak(conversation.status, conversation.paused_until.map(|t| t.0), now) {
+            // A human owns it (or it waits for one): the bot stays silent and
+            // the message is simply visible to agents.
+            return store.mark_routed(message_id).await;
+        }
+        let sent_at = message.sent_at.unwrap_or(message.created_at).0;
+        if now - sent_at > inner.config.max_message_age_ms {
+            tracing::info!(message_id, "too old for the bot to answer; left for agents");
+            return store.mark_routed(message_id).await;
+        }
+        let history = store.messages(conversation_id, 20).await?;
+        let ctx = BotContext {
+            conversation,
+            message,
+            history,
+        };
+        let turn = match tokio::time::timeout(inner.config.bot_timeout, inner.bot.respond(&ctx)).await {
+            Ok(turn) => turn,
+            Err(_) => BotTurn {
+                handover: Some(HandoverRequest {
+                    reason: "bot_error".into(),
+                    division: None,
+                    summary: Some("The bot did not answer in time.".into()),
+                }),
+                ..BotTurn::default()
+            },
+        };
+        if let Some(h) = &turn.handover {
+            inner.metrics.handover(&h.reason);
+        }
+        match store
+            .apply_bot_turn(message_id, conversation_id, &turn, SEND_LEASE_MS)
+            .await?
+        {
+            TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),
+            TurnOutcome::Dropped => {
+                tracing::info!(message_id, "the conversation changed hands while the bot was thinking; reply dropped");
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims and routes messages nobody is routing: at startup (what a
+    /// crash left behind) and then periodically.
+    pub async fn recover(&self) -> Result<usize, crate::store::StoreError> {
+        let mut total = 0;
+        loop {
+            let batch = self.inner.store.claim_unrouted(200, ROUTE_LEASE_MS).await?;
+            if batch.is_empty() {
+                return Ok(total);
+            }
+            total += batch.len();
+            for m in batch {
+                self.submit(m);
+            }
+        }
+    }
+
+    pub fn spawn_recovery(&self, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match this.recover().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "recovered unrouted messages"),
+                    Err(e) => tracing::warn!(error = %e, "recovering unrouted messages failed"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        });
+    }
+}
