@@ -51,7 +51,12 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let url = config.database_url.expose_secret();
     Store::open(url, config.database_max_connections, clock)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", crate::config::redact_url(url)))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the database {}: {e}",
+                crate::config::redact_url(url)
+            )
+        })
 }
 
 pub async fn run_with(
@@ -92,7 +97,13 @@ pub async fn run_with(
     let bot = options
         .bot
         .unwrap_or_else(|| Arc::new(crate::bot::Acknowledger::default()));
-    let router = Router::new(store.clone(), bot, outbox.clone(), metrics.clone(), options.router);
+    let router = Router::new(
+        store.clone(),
+        bot,
+        outbox.clone(),
+        metrics.clone(),
+        options.router,
+    );
     let ingestor = Ingestor::start(store.clone(), router.clone(), metrics.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -12,8 +12,9 @@ use std::time::Duration;
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
-/// Raw settings as given in the environment (or as flags).
-#[derive(Debug, Clone, Args)]
+/// Raw settings as given in the environment (or as flags). Deliberately
+/// not `Debug`: it holds secrets in the clear.
+#[derive(Clone, Args)]
 pub struct Settings {
     /// Address the HTTP server listens on.
     #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
@@ -122,7 +123,12 @@ pub struct OutboxConfig {
 struct Problems(Vec<String>);
 
 impl Problems {
-    fn check<T, E: std::fmt::Display>(&mut self, var: &str, form: &str, r: Result<T, E>) -> Option<T> {
+    fn check<T, E: std::fmt::Display>(
+        &mut self,
+        var: &str,
+        form: &str,
+        r: Result<T, E>,
+    ) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -150,7 +156,8 @@ pub fn parse_bytes(s: &str) -> Result<usize, String> {
         "mib" | "m" => 1024 * 1024,
         _ => return Err(format!("`{s}` has an unknown unit")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 fn parse_url(s: &str) -> Result<String, String> {
@@ -177,20 +184,52 @@ impl Settings {
     /// Turns raw settings into a [`Config`], or every problem found.
     pub fn validate(&self) -> Result<Config, Vec<String>> {
         let mut p = Problems::default();
-        let listen = p.check("BATON_LISTEN", "host:port, e.g. 127.0.0.1:8080", self.listen.trim().parse::<SocketAddr>());
-        let database_max_connections = p.check("DATABASE_MAX_CONNECTIONS", "a positive whole number", positive::<u32>(&self.database_max_connections));
-        let log_format = p.check("BATON_LOG_FORMAT", "pretty or json", match self.log_format.trim() {
-            "pretty" => Ok(LogFormat::Pretty),
-            "json" => Ok(LogFormat::Json),
-            other => Err(format!("`{other}` is not a log format")),
-        });
-        let body_limit = p.check("BATON_BODY_LIMIT", "a size such as 3MiB", parse_bytes(&self.body_limit));
-        let request_timeout = p.check("BATON_REQUEST_TIMEOUT", "a duration such as 30s", parse_duration(&self.request_timeout));
-        let api_rate_limit = p.check("BATON_API_RATE_LIMIT", "a positive whole number", positive::<u32>(&self.api_rate_limit));
-        let shutdown_grace = p.check("BATON_SHUTDOWN_GRACE", "a duration such as 10s", parse_duration(&self.shutdown_grace));
+        let listen = p.check(
+            "BATON_LISTEN",
+            "host:port, e.g. 127.0.0.1:8080",
+            self.listen.trim().parse::<SocketAddr>(),
+        );
+        let database_max_connections = p.check(
+            "DATABASE_MAX_CONNECTIONS",
+            "a positive whole number",
+            positive::<u32>(&self.database_max_connections),
+        );
+        let log_format = p.check(
+            "BATON_LOG_FORMAT",
+            "pretty or json",
+            match self.log_format.trim() {
+                "pretty" => Ok(LogFormat::Pretty),
+                "json" => Ok(LogFormat::Json),
+                other => Err(format!("`{other}` is not a log format")),
+            },
+        );
+        let body_limit = p.check(
+            "BATON_BODY_LIMIT",
+            "a size such as 3MiB",
+            parse_bytes(&self.body_limit),
+        );
+        let request_timeout = p.check(
+            "BATON_REQUEST_TIMEOUT",
+            "a duration such as 30s",
+            parse_duration(&self.request_timeout),
+        );
+        let api_rate_limit = p.check(
+            "BATON_API_RATE_LIMIT",
+            "a positive whole number",
+            positive::<u32>(&self.api_rate_limit),
+        );
+        let shutdown_grace = p.check(
+            "BATON_SHUTDOWN_GRACE",
+            "a duration such as 10s",
+            parse_duration(&self.shutdown_grace),
+        );
         let public_url = non_empty(&self.public_url)
             .and_then(|u| p.check("BATON_PUBLIC_URL", "an http(s) URL", parse_url(u)));
-        let api_mps = p.check("API_CHANNEL_MPS", "a positive whole number", positive::<u32>(&self.api_channel_mps));
+        let api_mps = p.check(
+            "API_CHANNEL_MPS",
+            "a positive whole number",
+            positive::<u32>(&self.api_channel_mps),
+        );
         let callback = non_empty(&self.api_channel_callback_url)
             .and_then(|u| p.check("API_CHANNEL_CALLBACK_URL", "an http(s) URL", parse_url(u)));
         let secret = non_empty(&self.api_channel_secret);
@@ -198,18 +237,65 @@ impl Settings {
             p.0.push("API_CHANNEL_SECRET: missing (expected a signing secret when API_CHANNEL_CALLBACK_URL is set)".into());
         }
         let outbox = OutboxConfig {
-            max_attempts: p.check("OUTBOX_MAX_ATTEMPTS", "a positive whole number", positive::<u32>(&self.outbox_max_attempts)).unwrap_or(1),
-            retry_base: p.check("OUTBOX_RETRY_BASE", "a duration such as 2s", parse_duration(&self.outbox_retry_base)).unwrap_or_default(),
-            retry_max: p.check("OUTBOX_RETRY_MAX", "a duration such as 10m", parse_duration(&self.outbox_retry_max)).unwrap_or_default(),
-            concurrency: p.check("OUTBOX_CONCURRENCY", "a positive whole number", positive::<usize>(&self.outbox_concurrency)).unwrap_or(1),
-            send_timeout: p.check("SEND_TIMEOUT", "a duration such as 15s", parse_duration(&self.send_timeout)).unwrap_or_default(),
+            max_attempts: p
+                .check(
+                    "OUTBOX_MAX_ATTEMPTS",
+                    "a positive whole number",
+                    positive::<u32>(&self.outbox_max_attempts),
+                )
+                .unwrap_or(1),
+            retry_base: p
+                .check(
+                    "OUTBOX_RETRY_BASE",
+                    "a duration such as 2s",
+                    parse_duration(&self.outbox_retry_base),
+                )
+                .unwrap_or_default(),
+            retry_max: p
+                .check(
+                    "OUTBOX_RETRY_MAX",
+                    "a duration such as 10m",
+                    parse_duration(&self.outbox_retry_max),
+                )
+                .unwrap_or_default(),
+            concurrency: p
+                .check(
+                    "OUTBOX_CONCURRENCY",
+                    "a positive whole number",
+                    positive::<usize>(&self.outbox_concurrency),
+                )
+                .unwrap_or(1),
+            send_timeout: p
+                .check(
+                    "SEND_TIMEOUT",
+                    "a duration such as 15s",
+                    parse_duration(&self.send_timeout),
+                )
+                .unwrap_or_default(),
         };
         if !p.0.is_empty() {
             return Err(p.0);
         }
         // Every `check` above succeeded, so the options are all `Some`.
-        let (Some(listen), Some(database_max_connections), Some(log_format), Some(body_limit), Some(request_timeout), Some(api_rate_limit), Some(shutdown_grace), Some(api_mps)) =
-            (listen, database_max_connections, log_format, body_limit, request_timeout, api_rate_limit, shutdown_grace, api_mps)
+        let (
+            Some(listen),
+            Some(database_max_connections),
+            Some(log_format),
+            Some(body_limit),
+            Some(request_timeout),
+            Some(api_rate_limit),
+            Some(shutdown_grace),
+            Some(api_mps),
+        ) = (
+            listen,
+            database_max_connections,
+            log_format,
+            body_limit,
+            request_timeout,
+            api_rate_limit,
+            shutdown_grace,
+            api_mps,
+        )
         else {
             return Err(vec!["internal: configuration incomplete".into()]);
         };
@@ -246,7 +332,11 @@ impl Config {
             "listen: {}\ndatabase: {db}\nknowledge base: {}\nadmin token: {}\n",
             self.listen,
             self.kb_dir.display(),
-            if self.admin_token.is_some() { "set" } else { "not set (a random one is generated at startup)" },
+            if self.admin_token.is_some() {
+                "set"
+            } else {
+                "not set (a random one is generated at startup)"
+            },
         );
         s.push_str("channels:\n");
         match &self.api_channel {
@@ -296,32 +386,54 @@ mod tests {
     #[test]
     fn every_problem_is_reported_with_its_variable() {
         let errs = settings(&[
-            "--listen", "nowhere",
-            "--log-format", "xml",
-            "--body-limit", "3 parsecs",
-            "--outbox-retry-base", "soon",
-            "--api-channel-callback-url", "ftp://x",
+            "--listen",
+            "nowhere",
+            "--log-format",
+            "xml",
+            "--body-limit",
+            "3 parsecs",
+            "--outbox-retry-base",
+            "soon",
+            "--api-channel-callback-url",
+            "ftp://x",
         ])
         .validate()
         .unwrap_err();
         let vars: Vec<&str> = errs.iter().map(|e| e.split(':').next().unwrap()).collect();
         assert_eq!(
             vars,
-            ["BATON_LISTEN", "BATON_LOG_FORMAT", "BATON_BODY_LIMIT", "API_CHANNEL_CALLBACK_URL", "OUTBOX_RETRY_BASE"]
+            [
+                "BATON_LISTEN",
+                "BATON_LOG_FORMAT",
+                "BATON_BODY_LIMIT",
+                "API_CHANNEL_CALLBACK_URL",
+                "OUTBOX_RETRY_BASE"
+            ]
         );
         assert!(errs[0].contains("expected host:port"), "{}", errs[0]);
     }
 
     #[test]
     fn callback_needs_a_secret_and_secrets_do_not_leak() {
-        let errs = settings(&["--api-channel-callback-url", "http://127.0.0.1:9/cb"]).validate().unwrap_err();
-        assert!(errs[0].starts_with("API_CHANNEL_SECRET"));
-        let c = settings(&["--api-channel-callback-url", "http://127.0.0.1:9/cb", "--api-channel-secret", "hunter2",
-            "--database-url", "postgres://u:pw@127.0.0.1/db"])
+        let errs = settings(&["--api-channel-callback-url", "http://127.0.0.1:9/cb"])
             .validate()
-            .unwrap();
+            .unwrap_err();
+        assert!(errs[0].starts_with("API_CHANNEL_SECRET"));
+        let c = settings(&[
+            "--api-channel-callback-url",
+            "http://127.0.0.1:9/cb",
+            "--api-channel-secret",
+            "hunter2",
+            "--database-url",
+            "postgres://u:pw@127.0.0.1/db",
+        ])
+        .validate()
+        .unwrap();
         let shown = format!("{c:?}\n{}", c.describe());
-        assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains(":pw@"),
+            "{shown}"
+        );
         assert!(shown.contains("api: enabled"));
     }
 

@@ -12,18 +12,18 @@
 //! - [`events`]: the event bus.
 //! - [`http`]: the HTTP surface (webhooks, API, health, metrics).
 
-pub mod conversation;
-pub mod events;
-pub mod store;
 pub mod app;
 pub mod bot;
 pub mod config;
+pub mod conversation;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
 pub mod outbox;
 pub mod router;
+pub mod store;
 
 /// Installs the TLS crypto provider (ring) for outbound HTTPS. Idempotent;
 /// anything that builds a `reqwest::Client` calls it first.

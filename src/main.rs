@@ -6,7 +6,11 @@ use tracing_subscriber::EnvFilter;
 use baton::config::{LogFormat, Settings};
 
 #[derive(Parser)]
-#[command(name = "baton", version, about = "A bot and a human support team behind one WhatsApp number, a chat widget and an email address")]
+#[command(
+    name = "baton",
+    version,
+    about = "A bot and a human support team behind one WhatsApp number, a chat widget and an email address"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -29,7 +33,10 @@ fn main() -> std::process::ExitCode {
     let config = match cli.settings.validate() {
         Ok(c) => c,
         Err(problems) => {
-            eprintln!("baton: the configuration has {} problem(s):", problems.len());
+            eprintln!(
+                "baton: the configuration has {} problem(s):",
+                problems.len()
+            );
             for p in problems {
                 eprintln!("  - {p}");
             }
@@ -49,7 +56,9 @@ fn main() -> std::process::ExitCode {
             Command::Serve => {
                 let listener = tokio::net::TcpListener::bind(config.listen)
                     .await
-                    .map_err(|e| anyhow::anyhow!("cannot listen on {} (BATON_LISTEN): {e}", config.listen))?;
+                    .map_err(|e| {
+                        anyhow::anyhow!("cannot listen on {} (BATON_LISTEN): {e}", config.listen)
+                    })?;
                 baton::app::run(config, listener, shutdown_signal()).await
             }
             Command::Migrate => {

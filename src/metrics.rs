@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use baton_channel::ChannelKind;
 
 /// Upper bounds (seconds) of the delivery latency histogram.
-const BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
 
 /// Outcomes of one delivery attempt.
 pub const OUTCOMES: [&str; 4] = ["sent", "retry", "dead", "dropped"];
@@ -66,12 +68,20 @@ impl Metrics {
         s.push_str("# HELP baton_inbound_messages_total Customer messages stored, by channel.\n");
         s.push_str("# TYPE baton_inbound_messages_total counter\n");
         for (i, c) in ChannelKind::ALL.iter().enumerate() {
-            let _ = writeln!(s, "baton_inbound_messages_total{{channel=\"{c}\"}} {}", self.inbound[i].load(Relaxed));
+            let _ = writeln!(
+                s,
+                "baton_inbound_messages_total{{channel=\"{c}\"}} {}",
+                self.inbound[i].load(Relaxed)
+            );
         }
         s.push_str("# HELP baton_outbound_attempts_total Delivery attempts, by outcome.\n");
         s.push_str("# TYPE baton_outbound_attempts_total counter\n");
         for (i, o) in OUTCOMES.iter().enumerate() {
-            let _ = writeln!(s, "baton_outbound_attempts_total{{outcome=\"{o}\"}} {}", self.outbound[i].load(Relaxed));
+            let _ = writeln!(
+                s,
+                "baton_outbound_attempts_total{{outcome=\"{o}\"}} {}",
+                self.outbound[i].load(Relaxed)
+            );
         }
         s.push_str("# HELP baton_outbox_depth Outbound messages waiting to be sent.\n");
         s.push_str("# TYPE baton_outbox_depth gauge\n");
@@ -79,21 +89,41 @@ impl Metrics {
         s.push_str("# HELP baton_delivery_latency_seconds Time one delivery attempt took.\n");
         s.push_str("# TYPE baton_delivery_latency_seconds histogram\n");
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(s, "baton_delivery_latency_seconds_bucket{{le=\"{b}\"}} {}", self.latency_buckets[i].load(Relaxed));
+            let _ = writeln!(
+                s,
+                "baton_delivery_latency_seconds_bucket{{le=\"{b}\"}} {}",
+                self.latency_buckets[i].load(Relaxed)
+            );
         }
         let count = self.latency_count.load(Relaxed);
-        let _ = writeln!(s, "baton_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(s, "baton_delivery_latency_seconds_sum {}", self.latency_sum_us.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            s,
+            "baton_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            s,
+            "baton_delivery_latency_seconds_sum {}",
+            self.latency_sum_us.load(Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(s, "baton_delivery_latency_seconds_count {count}");
         s.push_str("# HELP baton_handovers_total Handovers to humans, by reason.\n");
         s.push_str("# TYPE baton_handovers_total counter\n");
-        for (reason, n) in self.handovers.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for (reason, n) in self
+            .handovers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             let _ = writeln!(s, "baton_handovers_total{{reason=\"{reason}\"}} {n}");
         }
         s.push_str("# HELP baton_http_responses_total HTTP responses, by status class.\n");
         s.push_str("# TYPE baton_http_responses_total counter\n");
         for (i, class) in ["1xx", "2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
-            let _ = writeln!(s, "baton_http_responses_total{{class=\"{class}\"}} {}", self.http_responses[i].load(Relaxed));
+            let _ = writeln!(
+                s,
+                "baton_http_responses_total{{class=\"{class}\"}} {}",
+                self.http_responses[i].load(Relaxed)
+            );
         }
         s
     }

@@ -87,7 +87,12 @@ impl Outbox {
 
     /// Claims due rows until stopped; then waits up to `grace` for sends in
     /// flight to finish.
-    pub async fn run_poller(self, every: Duration, mut stop: watch::Receiver<bool>, grace: Duration) {
+    pub async fn run_poller(
+        self,
+        every: Duration,
+        mut stop: watch::Receiver<bool>,
+        grace: Duration,
+    ) {
         loop {
             match self.inner.store.claim_outbox(100, LEASE_MS).await {
                 Ok(rows) if !rows.is_empty() => {
@@ -110,7 +115,9 @@ impl Outbox {
         let all = self.inner.config.concurrency as u32;
         match tokio::time::timeout(grace, self.inner.permits.acquire_many(all)).await {
             Ok(_) => tracing::info!("outbox drained"),
-            Err(_) => tracing::warn!("shutdown grace ran out with sends in flight; their leases will expire and they will be retried"),
+            Err(_) => tracing::warn!(
+                "shutdown grace ran out with sends in flight; their leases will expire and they will be retried"
+            ),
         }
     }
 
@@ -140,45 +147,64 @@ impl Outbox {
             Err(e) => {
                 let reason = format!("unreadable outbox payload: {e}");
                 inner.metrics.outbound("dead", 0);
-                return store.outbox_fail(row, "dead", &reason, &attempt(clock, None)).await;
+                return store
+                    .outbox_fail(row, "dead", &reason, &attempt(clock, None))
+                    .await;
             }
         };
         let Some(route) = inner.routes.get(&row.channel) else {
             let reason = format!("the {} channel is not configured for sending", row.channel);
             inner.metrics.outbound("dead", 0);
-            return store.outbox_fail(row, "dead", &reason, &attempt(clock, None)).await;
+            return store
+                .outbox_fail(row, "dead", &reason, &attempt(clock, None))
+                .await;
         };
         // The ownership rule's last check: a bot reply computed before a
         // human took over is dropped here, never sent.
         if out.author == "bot" && !store.bot_may_speak_now(out.conversation_id).await? {
             inner.metrics.outbound("dropped", 0);
             let reason = "not sent: a human took over the conversation";
-            return store.outbox_fail(row, "dropped", reason, &attempt(clock, None)).await;
+            return store
+                .outbox_fail(row, "dropped", reason, &attempt(clock, None))
+                .await;
         }
         if let Some(limiter) = &route.limiter {
-            limiter.until_key_ready(&route.channel.destination(&out)).await;
+            limiter
+                .until_key_ready(&route.channel.destination(&out))
+                .await;
         }
         let clock = Instant::now();
-        let result = match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
-            Ok(r) => r,
-            Err(_) => Err(SendError::retryable("send timed out")),
-        };
+        let result =
+            match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
+                Ok(r) => r,
+                Err(_) => Err(SendError::retryable("send timed out")),
+            };
         let latency = clock.elapsed().as_millis() as i64;
         match result {
             Ok(sent) => {
                 inner.metrics.outbound("sent", latency);
-                store.outbox_sent(row, &sent, &attempt(clock, sent.detail.clone())).await
+                store
+                    .outbox_sent(row, &sent, &attempt(clock, sent.detail.clone()))
+                    .await
             }
-            Err(SendError::Retryable { reason, retry_after }) => {
+            Err(SendError::Retryable {
+                reason,
+                retry_after,
+            }) => {
                 if row.attempts + 1 >= inner.config.max_attempts as i64 {
                     inner.metrics.outbound("dead", latency);
                     let why = format!("gave up after {} attempts: {reason}", row.attempts + 1);
-                    return store.outbox_fail(row, "dead", &why, &attempt(clock, Some(reason))).await;
+                    return store
+                        .outbox_fail(row, "dead", &why, &attempt(clock, Some(reason)))
+                        .await;
                 }
                 inner.metrics.outbound("retry", latency);
-                let wait = backoff(&inner.config, row.attempts).max(retry_after.unwrap_or_default());
+                let wait =
+                    backoff(&inner.config, row.attempts).max(retry_after.unwrap_or_default());
                 let due = store.now() + wait.as_millis() as i64;
-                store.outbox_retry(row, due, &reason, &attempt(clock, Some(reason.clone()))).await?;
+                store
+                    .outbox_retry(row, due, &reason, &attempt(clock, Some(reason.clone())))
+                    .await?;
                 // Short waits are kept in memory; the poller covers the rest.
                 if wait < Duration::from_secs(2) {
                     let this = self.clone();
@@ -195,7 +221,9 @@ impl Outbox {
                     Some(c) => format!("{c}: {reason}"),
                     None => reason,
                 };
-                store.outbox_fail(row, "dead", &why, &attempt(clock, Some(why.clone()))).await
+                store
+                    .outbox_fail(row, "dead", &why, &attempt(clock, Some(why.clone())))
+                    .await
             }
         }
     }

@@ -158,13 +158,21 @@ impl Router {
         }
     }
 
-    async fn route(&self, message_id: i64, conversation_id: i64) -> Result<(), crate::store::StoreError> {
+    async fn route(
+        &self,
+        message_id: i64,
+        conversation_id: i64,
+    ) -> Result<(), crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
         let conversation = store.conversation(conversation_id).await?;
         let message = store.message(message_id).await?;
         let now = store.now();
-        if !bot_may_speak(conversation.status, conversation.paused_until.map(|t| t.0), now) {
+        if !bot_may_speak(
+            conversation.status,
+            conversation.paused_until.map(|t| t.0),
+            now,
+        ) {
             // A human owns it (or it waits for one): the bot stays silent and
             // the message is simply visible to agents.
             return store.mark_routed(message_id).await;
@@ -180,17 +188,18 @@ impl Router {
             message,
             history,
         };
-        let turn = match tokio::time::timeout(inner.config.bot_timeout, inner.bot.respond(&ctx)).await {
-            Ok(turn) => turn,
-            Err(_) => BotTurn {
-                handover: Some(HandoverRequest {
-                    reason: "bot_error".into(),
-                    division: None,
-                    summary: Some("The bot did not answer in time.".into()),
-                }),
-                ..BotTurn::default()
-            },
-        };
+        let turn =
+            match tokio::time::timeout(inner.config.bot_timeout, inner.bot.respond(&ctx)).await {
+                Ok(turn) => turn,
+                Err(_) => BotTurn {
+                    handover: Some(HandoverRequest {
+                        reason: "bot_error".into(),
+                        division: None,
+                        summary: Some("The bot did not answer in time.".into()),
+                    }),
+                    ..BotTurn::default()
+                },
+            };
         if let Some(h) = &turn.handover {
             inner.metrics.handover(&h.reason);
         }
@@ -200,7 +209,10 @@ impl Router {
         {
             TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),
             TurnOutcome::Dropped => {
-                tracing::info!(message_id, "the conversation changed hands while the bot was thinking; reply dropped");
+                tracing::info!(
+                    message_id,
+                    "the conversation changed hands while the bot was thinking; reply dropped"
+                );
             }
         }
         Ok(())

@@ -28,7 +28,10 @@ async fn bot_reply_delivery(app: &TestApp, conversation: i64) -> Option<Value> {
 
 async fn posted_twice_is_stored_once(backend: Backend) {
     let rx = Receiver::start().await;
-    let app = Setup::new(backend).callback(&rx.url("/cb"), SECRET).start().await;
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), SECRET)
+        .start()
+        .await;
     let first = app.inbound("ext-1", "+6281100", "halo").await;
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
@@ -38,7 +41,10 @@ async fn posted_twice_is_stored_once(backend: Backend) {
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["message_id"], first["message_id"]);
     let conv = first["conversation_id"].as_i64().unwrap();
-    wait_until("the reply is delivered", || async { rx.accepted().len() == 1 }).await;
+    wait_until("the reply is delivered", || async {
+        rx.accepted().len() == 1
+    })
+    .await;
     let inbound: Vec<Value> = messages(&app, conv)
         .await
         .into_iter()
@@ -56,20 +62,39 @@ async fn posted_twice_is_stored_once(backend: Backend) {
 async fn receiver_failing_twice_gets_same_webhook_id(backend: Backend) {
     let rx = Receiver::start().await;
     rx.script.fail_first.store(2, Ordering::SeqCst);
-    let app = Setup::new(backend).callback(&rx.url("/cb"), SECRET).start().await;
-    let r: Value = app.inbound("ext-2", "+6281101", "hello").await.json().await.unwrap();
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), SECRET)
+        .start()
+        .await;
+    let r: Value = app
+        .inbound("ext-2", "+6281101", "hello")
+        .await
+        .json()
+        .await
+        .unwrap();
     let conv = r["conversation_id"].as_i64().unwrap();
-    wait_until("three attempts reach the receiver", || async { rx.all().len() >= 3 }).await;
+    wait_until("three attempts reach the receiver", || async {
+        rx.all().len() >= 3
+    })
+    .await;
     wait_until("the message is delivered", || async {
-        bot_reply_delivery(&app, conv).await.is_some_and(|m| m["delivery"] == "delivered")
+        bot_reply_delivery(&app, conv)
+            .await
+            .is_some_and(|m| m["delivery"] == "delivered")
     })
     .await;
     let got = rx.all();
     assert_eq!(got.len(), 3);
-    assert_eq!(got.iter().map(|r| r.answered).collect::<Vec<_>>(), [500, 500, 200]);
+    assert_eq!(
+        got.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        [500, 500, 200]
+    );
     let id = got[0].header("webhook-id");
     assert!(id.starts_with("msg_"), "{id}");
-    assert!(got.iter().all(|r| r.header("webhook-id") == id), "same webhook-id on every attempt");
+    assert!(
+        got.iter().all(|r| r.header("webhook-id") == id),
+        "same webhook-id on every attempt"
+    );
     // Every attempt is correctly signed, and the body is the reply.
     let secret = WebhookSecret::new(SECRET);
     for r in &got {
@@ -96,15 +121,25 @@ async fn receiver_down_ends_failed_with_reason(backend: Backend) {
         .arg("outbox-max-attempts", "3")
         .start()
         .await;
-    let r: Value = app.inbound("ext-3", "+6281102", "anyone?").await.json().await.unwrap();
+    let r: Value = app
+        .inbound("ext-3", "+6281102", "anyone?")
+        .await
+        .json()
+        .await
+        .unwrap();
     let conv = r["conversation_id"].as_i64().unwrap();
     wait_until("the message is failed", || async {
-        bot_reply_delivery(&app, conv).await.is_some_and(|m| m["delivery"] == "failed")
+        bot_reply_delivery(&app, conv)
+            .await
+            .is_some_and(|m| m["delivery"] == "failed")
     })
     .await;
     let m = bot_reply_delivery(&app, conv).await.unwrap();
     let error = m["error"].as_str().unwrap();
-    assert!(error.contains("gave up after 3 attempts") && error.contains("HTTP 503"), "{error}");
+    assert!(
+        error.contains("gave up after 3 attempts") && error.contains("HTTP 503"),
+        "{error}"
+    );
     assert_eq!(rx.all().len(), 3);
     app.stop().await;
 }
@@ -112,15 +147,29 @@ async fn receiver_down_ends_failed_with_reason(backend: Backend) {
 async fn permanent_rejection_is_not_retried(backend: Backend) {
     let rx = Receiver::start().await;
     rx.script.always.store(410, Ordering::SeqCst);
-    let app = Setup::new(backend).callback(&rx.url("/cb"), SECRET).start().await;
-    let r: Value = app.inbound("ext-4", "+6281103", "hi").await.json().await.unwrap();
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), SECRET)
+        .start()
+        .await;
+    let r: Value = app
+        .inbound("ext-4", "+6281103", "hi")
+        .await
+        .json()
+        .await
+        .unwrap();
     let conv = r["conversation_id"].as_i64().unwrap();
     wait_until("the message is failed", || async {
-        bot_reply_delivery(&app, conv).await.is_some_and(|m| m["delivery"] == "failed")
+        bot_reply_delivery(&app, conv)
+            .await
+            .is_some_and(|m| m["delivery"] == "failed")
     })
     .await;
     let m = bot_reply_delivery(&app, conv).await.unwrap();
-    assert!(m["error"].as_str().unwrap().starts_with("http_410"), "{}", m["error"]);
+    assert!(
+        m["error"].as_str().unwrap().starts_with("http_410"),
+        "{}",
+        m["error"]
+    );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(rx.all().len(), 1);
     app.stop().await;
@@ -128,8 +177,16 @@ async fn permanent_rejection_is_not_retried(backend: Backend) {
 
 async fn agent_reply_reaches_the_callback(backend: Backend) {
     let rx = Receiver::start().await;
-    let app = Setup::new(backend).callback(&rx.url("/cb"), SECRET).start().await;
-    let r: Value = app.inbound("ext-5", "+6281104", "hi").await.json().await.unwrap();
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), SECRET)
+        .start()
+        .await;
+    let r: Value = app
+        .inbound("ext-5", "+6281104", "hi")
+        .await
+        .json()
+        .await
+        .unwrap();
     let conv = r["conversation_id"].as_i64().unwrap();
     let resp = app
         .post(&format!("/api/v1/conversations/{conv}/messages"))
@@ -142,8 +199,15 @@ async fn agent_reply_reaches_the_callback(backend: Backend) {
     assert_eq!(msg["author"], "agent");
     assert_eq!(msg["direction"], "out");
     wait_until("both replies arrive", || async { rx.accepted().len() == 2 }).await;
-    let texts: Vec<String> = rx.accepted().iter().map(|r| r.json()["data"]["text"].as_str().unwrap().to_string()).collect();
-    assert!(texts.contains(&"Hi, this is Sari from support.".to_string()), "{texts:?}");
+    let texts: Vec<String> = rx
+        .accepted()
+        .iter()
+        .map(|r| r.json()["data"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        texts.contains(&"Hi, this is Sari from support.".to_string()),
+        "{texts:?}"
+    );
     app.stop().await;
 }
 

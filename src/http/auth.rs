@@ -18,7 +18,9 @@ impl ApiLimiter {
     pub fn new(per_second: u32) -> Self {
         let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
         let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
-        ApiLimiter(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))
+        ApiLimiter(RateLimiter::keyed(
+            Quota::per_second(rate).allow_burst(burst),
+        ))
     }
 
     fn check(&self, key: [u8; 32]) -> Result<(), ApiError> {
@@ -45,7 +47,10 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))

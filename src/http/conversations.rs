@@ -39,11 +39,17 @@ async fn list(
     let Query(q) = q?;
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(st) => Some(st.parse::<Status>().map_err(|e| ApiError::field("status", e))?),
+        Some(st) => Some(
+            st.parse::<Status>()
+                .map_err(|e| ApiError::field("status", e))?,
+        ),
     };
     let assignee_id = match q.assignee.as_deref() {
         None | Some("") => None,
-        Some(a) => Some(a.parse::<i64>().map_err(|_| ApiError::field("assignee", "must be an agent id"))?),
+        Some(a) => Some(
+            a.parse::<i64>()
+                .map_err(|_| ApiError::field("assignee", "must be an agent id"))?,
+        ),
     };
     let filter = ConversationFilter {
         status,
@@ -64,7 +70,11 @@ fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found("conversation"))
 }
 
-async fn show(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn show(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
     let conversation = s.store.conversation(id).await.map_err(not_found)?;
     let messages = s.store.messages(id, 500).await?;
@@ -113,7 +123,10 @@ async fn reply(
         meta: None,
     };
     let mut tx = s.store.begin().await?;
-    let row = s.store.queue_outbound(&mut tx, id, &draft, Some(60_000)).await?;
+    let row = s
+        .store
+        .queue_outbound(&mut tx, id, &draft, Some(60_000))
+        .await?;
     tx.commit().await?;
     let message_id = row.message_id.unwrap_or_default();
     s.outbox.dispatch(vec![row]);

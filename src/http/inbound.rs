@@ -24,14 +24,16 @@ async fn inbound(
     _admin: Admin,
     JsonBody(payload): JsonBody<InboundPayload>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let item = payload.into_inbound().map_err(|fields| ApiError::Unprocessable {
-        message: fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        fields,
-    })?;
+    let item = payload
+        .into_inbound()
+        .map_err(|fields| ApiError::Unprocessable {
+            message: fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            fields,
+        })?;
     let done = s.ingestor.ingest(item).await.map_err(|e| match e {
         IngestError::ShuttingDown => ApiError::Unavailable(e.to_string()),
         IngestError::Store(_) => ApiError::Unavailable(e.to_string()),

@@ -105,8 +105,11 @@ impl Store {
             &[],
         )
         .await?;
-        tx.execute("UPDATE outbox SET lease_until = NULL WHERE state = 'pending'", &[])
-            .await?;
+        tx.execute(
+            "UPDATE outbox SET lease_until = NULL WHERE state = 'pending'",
+            &[],
+        )
+        .await?;
         tx.commit().await
     }
 

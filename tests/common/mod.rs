@@ -31,11 +31,16 @@ pub async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> String {
         Backend::Postgres => {
             let base = std::env::var("BATON_TEST_POSTGRES_URL")
                 .expect("BATON_TEST_POSTGRES_URL must be set to run the PostgreSQL suite");
-            let name = format!("baton_t_{}", (0..12).map(|_| fastrand::lowercase()).collect::<String>());
+            let name = format!(
+                "baton_t_{}",
+                (0..12).map(|_| fastrand::lowercase()).collect::<String>()
+            );
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(&base)
                 .await
-                .unwrap_or_else(|e| panic!("PostgreSQL at BATON_TEST_POSTGRES_URL is unreachable: {e}"));
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL at BATON_TEST_POSTGRES_URL is unreachable: {e}")
+                });
             sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
                 .await
                 .expect("create test database");
@@ -123,14 +128,24 @@ impl Setup {
             "200ms".into(),
         ];
         argv.extend(self.args);
-        let config = Cli::parse_from(argv).s.validate().expect("valid test config");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let config = Cli::parse_from(argv)
+            .s
+            .validate()
+            .expect("valid test config");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(baton::app::run_with(config, listener, shutdown, self.options));
+        let task = tokio::spawn(baton::app::run_with(
+            config,
+            listener,
+            shutdown,
+            self.options,
+        ));
         let app = TestApp {
             base,
             client: reqwest::Client::new(),
@@ -140,7 +155,11 @@ impl Setup {
             task: Some(task),
         };
         wait_until("the app answers /healthz", || async {
-            app.client.get(app.url("/healthz")).send().await.is_ok_and(|r| r.status() == 200)
+            app.client
+                .get(app.url("/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
         })
         .await;
         app
@@ -170,7 +189,11 @@ impl TestApp {
     }
 
     pub async fn conversation(&self, id: i64) -> Value {
-        let r = self.get(&format!("/api/v1/conversations/{id}")).send().await.expect("get");
+        let r = self
+            .get(&format!("/api/v1/conversations/{id}"))
+            .send()
+            .await
+            .expect("get");
         assert_eq!(r.status(), 200);
         r.json().await.expect("json")
     }

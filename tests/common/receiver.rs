@@ -41,6 +41,8 @@ pub struct Script {
     pub always: AtomicUsize,
     pub fail_status: AtomicUsize,
     pub delay_ms: AtomicUsize,
+    /// Requests that arrived (counted before any delay).
+    pub arrived: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -59,7 +61,9 @@ impl Receiver {
         let app = axum::Router::new()
             .route("/{*path}", post(handle))
             .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await });
         Receiver {
@@ -79,13 +83,21 @@ impl Receiver {
 
     /// Requests answered with a 2xx.
     pub fn accepted(&self) -> Vec<Received> {
-        self.all().into_iter().filter(|r| r.answered < 300).collect()
+        self.all()
+            .into_iter()
+            .filter(|r| r.answered < 300)
+            .collect()
     }
 }
 
 type Shared = (Arc<Mutex<Vec<Received>>>, Arc<Script>);
 
-async fn handle(State((received, script)): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn handle(
+    State((received, script)): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    script.arrived.fetch_add(1, Ordering::SeqCst);
     let delay = script.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay as u64)).await;

@@ -150,7 +150,10 @@ mod tests {
         )
         .unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["external_id", "contact.handle", "kind", "text", "sent_at"]);
+        assert_eq!(
+            fields,
+            ["external_id", "contact.handle", "kind", "text", "sent_at"]
+        );
     }
 
     #[test]

@@ -1,0 +1,184 @@
+//! The ownership rule under races: a takeover while the bot is thinking
+//! wins, and the bot stays silent on conversations it does not own.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton::conversation::SystemClock;
+use baton::router::{Bot, BotContext};
+use baton::store::{BotTurn, OutboundDraft, Store};
+use baton_channel::BoxFuture;
+use common::receiver::Receiver;
+use common::{Backend, Setup, wait_until};
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+
+/// A bot that tells the test it started thinking, then waits to be released.
+struct SlowBot {
+    started: mpsc::UnboundedSender<i64>,
+    release: Arc<Notify>,
+}
+
+impl Bot for SlowBot {
+    fn respond<'a>(&'a self, ctx: &'a BotContext) -> BoxFuture<'a, BotTurn> {
+        Box::pin(async move {
+            let _ = self.started.send(ctx.conversation.id);
+            self.release.notified().await;
+            BotTurn {
+                replies: vec![OutboundDraft {
+                    text: "an answer computed before the takeover".into(),
+                    ..OutboundDraft::default()
+                }],
+                ..BotTurn::default()
+            }
+        })
+    }
+}
+
+async fn takeover_while_bot_thinks_wins(backend: Backend) {
+    let rx = Receiver::start().await;
+    let (started, mut started_rx) = mpsc::unbounded_channel();
+    let release = Arc::new(Notify::new());
+    let bot = Arc::new(SlowBot {
+        started,
+        release: release.clone(),
+    });
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), "secret")
+        .bot(bot)
+        .start()
+        .await;
+    let r: Value = app
+        .inbound("race-1", "+628120", "what are your hours?")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conv = r["conversation_id"].as_i64().unwrap();
+    let thinking = tokio::time::timeout(Duration::from_secs(10), started_rx.recv())
+        .await
+        .unwrap();
+    assert_eq!(thinking, Some(conv));
+
+    // An agent takes the conversation while the bot is still thinking.
+    let store = Store::open(&app.database_url, 2, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    store.take_over(conv, None).await.unwrap();
+    release.notify_one();
+
+    wait_until("the inbound message is routed", || async {
+        store
+            .db()
+            .fetch_optional(
+                "SELECT routed_at FROM messages WHERE channel_message_id = 'race-1'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .and_then(|r| r.opt_i64("routed_at").unwrap())
+            .is_some()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let c = app.conversation(conv).await;
+    assert_eq!(c["status"], "open");
+    let authors: Vec<&str> = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["author"].as_str().unwrap())
+        .collect();
+    assert_eq!(authors, ["customer"], "no bot message exists");
+    assert!(rx.all().is_empty(), "nothing was sent");
+
+    // While the conversation is open the bot is not even asked.
+    app.inbound("race-2", "+628120", "hello?").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(started_rx.try_recv().is_err(), "the bot was not consulted");
+    assert!(rx.all().is_empty());
+    store.close().await;
+    app.stop().await;
+}
+
+on_both_backends!(takeover_while_bot_thinks_wins);
+
+async fn queued_bot_reply_is_dropped_after_takeover(backend: Backend) {
+    let rx = Receiver::start().await;
+    // One send at a time, each taking 800 ms: the second reply waits in the
+    // outbox while the test hands its conversation to a human.
+    rx.script
+        .delay_ms
+        .store(800, std::sync::atomic::Ordering::SeqCst);
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), "secret")
+        .arg("outbox-concurrency", "1")
+        .start()
+        .await;
+    app.inbound("q-1", "+628130", "first customer").await;
+    wait_until("the first send is in flight", || async {
+        rx.script.arrived.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
+    let r: Value = app
+        .inbound("q-2", "+628131", "second customer")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conv = r["conversation_id"].as_i64().unwrap();
+    let store = Store::open(&app.database_url, 2, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    wait_until("the second reply is queued", || async {
+        app.conversation(conv).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["author"] == "bot")
+    })
+    .await;
+    store.take_over(conv, None).await.unwrap();
+    wait_until("the queued reply is given up", || async {
+        app.conversation(conv).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["author"] == "bot" && m["delivery"] == "failed")
+    })
+    .await;
+    let c = app.conversation(conv).await;
+    let bot = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"] == "bot")
+        .unwrap()
+        .clone();
+    assert!(
+        bot["error"].as_str().unwrap().contains("a human took over"),
+        "{bot}"
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let handles: Vec<String> = rx
+        .all()
+        .iter()
+        .map(|r| {
+            r.json()["data"]["contact"]["handle"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        handles,
+        ["+628130"],
+        "only the first customer got a bot reply"
+    );
+    store.close().await;
+    app.stop().await;
+}
+
+on_both_backends!(queued_bot_reply_is_dropped_after_takeover);

@@ -1,0 +1,176 @@
+//! The store's contract, run on SQLite always and on PostgreSQL by .ci/run.
+
+mod common;
+
+use std::sync::Arc;
+
+use baton::conversation::SystemClock;
+use baton::store::{NewOutbound, Store};
+use baton_channel::{ChannelKind, ContactRef, Delivery, Inbound, MessageKind};
+use common::Backend;
+
+async fn store(backend: Backend) -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::database_url(backend, &dir).await;
+    (
+        Store::open(&url, 4, Arc::new(SystemClock)).await.unwrap(),
+        dir,
+    )
+}
+
+fn inbound(id: &str, handle: &str) -> Inbound {
+    Inbound {
+        channel: ChannelKind::Api,
+        channel_message_id: id.into(),
+        account: None,
+        contact: ContactRef {
+            handle: handle.into(),
+            name: Some("Ani".into()),
+        },
+        kind: MessageKind::Text,
+        text: Some("hello".into()),
+        media: None,
+        reply_to: None,
+        sent_at_ms: Some(1_000),
+        meta: None,
+    }
+}
+
+async fn ingest_dedups_and_groups_by_contact(backend: Backend) {
+    let (s, _dir) = store(backend).await;
+    let out = s
+        .ingest_batch(&[
+            inbound("a", "+1"),
+            inbound("b", "+1"),
+            inbound("a", "+1"),
+            inbound("c", "+2"),
+        ])
+        .await
+        .unwrap();
+    let out: Vec<_> = out.into_iter().map(Result::unwrap).collect();
+    assert!(!out[0].duplicate && !out[1].duplicate && out[2].duplicate && !out[3].duplicate);
+    assert_eq!(out[2].message_id, out[0].message_id);
+    assert_eq!(out[0].conversation_id, out[1].conversation_id);
+    assert_ne!(out[0].conversation_id, out[3].conversation_id);
+    let conv = s.conversation(out[0].conversation_id).await.unwrap();
+    assert_eq!(conv.contact.handle, "+1");
+    assert_eq!(conv.contact.name.as_deref(), Some("Ani"));
+    assert_eq!(conv.last_inbound_at.map(|t| t.0), Some(1_000));
+    assert_eq!(s.messages(conv.id, 10).await.unwrap().len(), 2);
+    // Migrations are idempotent.
+    assert!(s.migrate().await.unwrap().is_empty());
+}
+
+async fn resolved_conversation_restarts_a_bot_cycle(backend: Backend) {
+    let (s, _dir) = store(backend).await;
+    let first = s
+        .ingest_batch(&[inbound("r1", "+3")])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    s.db()
+        .execute(
+            "UPDATE conversations SET status = 'resolved', failure_count = 2 WHERE id = $1",
+            baton::params![first.conversation_id],
+        )
+        .await
+        .unwrap();
+    let second = s
+        .ingest_batch(&[inbound("r2", "+3")])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    assert_eq!(
+        second.conversation_id, first.conversation_id,
+        "same conversation, history kept"
+    );
+    let conv = s.conversation(first.conversation_id).await.unwrap();
+    assert_eq!(conv.status.as_str(), "bot");
+    assert_eq!(conv.failure_count, 0);
+}
+
+async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) {
+    let (s, _dir) = store(backend).await;
+    let got = s
+        .ingest_batch(&[inbound("d1", "+4")])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    let draft = NewOutbound {
+        author: baton::conversation::Author::Agent,
+        agent_id: None,
+        text: "hi".into(),
+        quick_replies: vec![],
+        reply_to: None,
+        meta: None,
+    };
+    let mut tx = s.begin().await.unwrap();
+    let row = s
+        .queue_outbound(&mut tx, got.conversation_id, &draft, None)
+        .await
+        .unwrap();
+    s.queue_outbound(&mut tx, got.conversation_id, &draft, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let a = s.claim_outbox(1, 60_000).await.unwrap();
+    let b = s.claim_outbox(10, 60_000).await.unwrap();
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_ne!(a[0].id, b[0].id);
+    assert!(
+        s.claim_outbox(10, 60_000).await.unwrap().is_empty(),
+        "leased rows are not claimed twice"
+    );
+    assert_eq!(s.outbox_depth().await.unwrap(), 2);
+
+    let mid = row.message_id.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert!(
+        s.advance_delivery(&mut tx, mid, Delivery::Read, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.advance_delivery(&mut tx, mid, Delivery::Delivered, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.advance_delivery(&mut tx, mid, Delivery::Sent, None)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(s.message(mid).await.unwrap().delivery, Some(Delivery::Read));
+}
+
+async fn unrouted_messages_are_claimed_once(backend: Backend) {
+    let (s, _dir) = store(backend).await;
+    s.ingest_batch(&[inbound("u1", "+5"), inbound("u2", "+5")])
+        .await
+        .unwrap();
+    // Fresh messages are leased to the instance that stored them.
+    assert!(s.claim_unrouted(10, 60_000).await.unwrap().is_empty());
+    s.release_leases_after_restart().await.unwrap();
+    if backend == Backend::Postgres {
+        // PostgreSQL keeps leases (instances share it); expire them by hand.
+        s.db()
+            .execute("UPDATE messages SET route_lease_until = 0", &[])
+            .await
+            .unwrap();
+    }
+    let claimed = s.claim_unrouted(10, 60_000).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(s.claim_unrouted(10, 60_000).await.unwrap().is_empty());
+    s.mark_routed(claimed[0].message_id).await.unwrap();
+}
+
+on_both_backends!(
+    ingest_dedups_and_groups_by_contact,
+    resolved_conversation_restarts_a_bot_cycle,
+    delivery_only_moves_forward_and_leases_are_exclusive,
+    unrouted_messages_are_claimed_once,
+);
