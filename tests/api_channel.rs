@@ -7,24 +7,10 @@ use std::sync::atomic::Ordering;
 
 use baton_channel_api::WebhookSecret;
 use common::receiver::Receiver;
-use common::{Backend, Setup, TestApp, wait_until};
+use common::{Backend, Setup, wait_until};
 use serde_json::{Value, json};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
-    app.conversation(conversation).await["messages"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-async fn bot_reply_delivery(app: &TestApp, conversation: i64) -> Option<Value> {
-    messages(app, conversation)
-        .await
-        .into_iter()
-        .find(|m| m["author"] == "bot")
-}
 
 async fn posted_twice_is_stored_once(backend: Backend) {
     let rx = Receiver::start().await;
@@ -45,7 +31,8 @@ async fn posted_twice_is_stored_once(backend: Backend) {
         rx.accepted().len() == 1
     })
     .await;
-    let inbound: Vec<Value> = messages(&app, conv)
+    let inbound: Vec<Value> = app
+        .messages(conv)
         .await
         .into_iter()
         .filter(|m| m["direction"] == "in")
@@ -66,23 +53,12 @@ async fn receiver_failing_twice_gets_same_webhook_id(backend: Backend) {
         .callback(&rx.url("/cb"), SECRET)
         .start()
         .await;
-    let r: Value = app
-        .inbound("ext-2", "+6281101", "hello")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conv = r["conversation_id"].as_i64().unwrap();
+    let conv = app.converse("ext-2", "+6281101", "hello").await;
     wait_until("three attempts reach the receiver", || async {
         rx.all().len() >= 3
     })
     .await;
-    wait_until("the message is delivered", || async {
-        bot_reply_delivery(&app, conv)
-            .await
-            .is_some_and(|m| m["delivery"] == "delivered")
-    })
-    .await;
+    app.wait_delivery(conv, "bot", "delivered").await;
     let got = rx.all();
     assert_eq!(got.len(), 3);
     assert_eq!(
@@ -121,20 +97,8 @@ async fn receiver_down_ends_failed_with_reason(backend: Backend) {
         .arg("outbox-max-attempts", "3")
         .start()
         .await;
-    let r: Value = app
-        .inbound("ext-3", "+6281102", "anyone?")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conv = r["conversation_id"].as_i64().unwrap();
-    wait_until("the message is failed", || async {
-        bot_reply_delivery(&app, conv)
-            .await
-            .is_some_and(|m| m["delivery"] == "failed")
-    })
-    .await;
-    let m = bot_reply_delivery(&app, conv).await.unwrap();
+    let conv = app.converse("ext-3", "+6281102", "anyone?").await;
+    let m = app.wait_delivery(conv, "bot", "failed").await;
     let error = m["error"].as_str().unwrap();
     assert!(
         error.contains("gave up after 3 attempts") && error.contains("HTTP 503"),
@@ -151,20 +115,8 @@ async fn permanent_rejection_is_not_retried(backend: Backend) {
         .callback(&rx.url("/cb"), SECRET)
         .start()
         .await;
-    let r: Value = app
-        .inbound("ext-4", "+6281103", "hi")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conv = r["conversation_id"].as_i64().unwrap();
-    wait_until("the message is failed", || async {
-        bot_reply_delivery(&app, conv)
-            .await
-            .is_some_and(|m| m["delivery"] == "failed")
-    })
-    .await;
-    let m = bot_reply_delivery(&app, conv).await.unwrap();
+    let conv = app.converse("ext-4", "+6281103", "hi").await;
+    let m = app.wait_delivery(conv, "bot", "failed").await;
     assert!(
         m["error"].as_str().unwrap().starts_with("http_410"),
         "{}",
@@ -181,13 +133,7 @@ async fn agent_reply_reaches_the_callback(backend: Backend) {
         .callback(&rx.url("/cb"), SECRET)
         .start()
         .await;
-    let r: Value = app
-        .inbound("ext-5", "+6281104", "hi")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conv = r["conversation_id"].as_i64().unwrap();
+    let conv = app.converse("ext-5", "+6281104", "hi").await;
     let resp = app
         .post(&format!("/api/v1/conversations/{conv}/messages"))
         .json(&json!({"text": "Hi, this is Sari from support."}))
@@ -218,3 +164,65 @@ on_both_backends!(
     permanent_rejection_is_not_retried,
     agent_reply_reaches_the_callback,
 );
+
+async fn retry_after_is_honoured(backend: Backend) {
+    let rx = Receiver::start().await;
+    rx.script.fail_first.store(1, Ordering::SeqCst);
+    rx.script.fail_status.store(429, Ordering::SeqCst);
+    rx.script.retry_after.store(2, Ordering::SeqCst);
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), SECRET)
+        .start()
+        .await;
+    let conv = app.converse("ext-6", "+6281105", "hi").await;
+    let first_seen = std::time::Instant::now();
+    wait_until("the first attempt is refused", || async {
+        !rx.all().is_empty()
+    })
+    .await;
+    app.wait_delivery(conv, "bot", "delivered").await;
+    // The retry base is 50 ms in tests: only Retry-After explains the wait.
+    assert!(
+        first_seen.elapsed() >= std::time::Duration::from_millis(1900),
+        "{:?}",
+        first_seen.elapsed()
+    );
+    assert_eq!(
+        rx.all().iter().map(|r| r.answered).collect::<Vec<_>>(),
+        [429, 200]
+    );
+    app.stop().await;
+}
+
+async fn shutdown_finishes_sends_in_flight(backend: Backend) {
+    let rx = Receiver::start().await;
+    rx.script.delay_ms.store(700, Ordering::SeqCst);
+    let app = Setup::new(backend)
+        .callback(&rx.url("/cb"), SECRET)
+        .start()
+        .await;
+    let conv = app.converse("ext-7", "+6281106", "hi").await;
+    wait_until("the send is in flight", || async {
+        rx.script.arrived.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    let url = app.database_url.clone();
+    let dir = app.dir.clone();
+    app.stop().await;
+    // The in-flight send finished and was recorded before shutdown completed.
+    assert_eq!(rx.accepted().len(), 1);
+    let store = baton::store::Store::open(
+        &url,
+        2,
+        std::sync::Arc::new(baton::conversation::SystemClock),
+    )
+    .await
+    .unwrap();
+    let msgs = store.messages(conv, 10).await.unwrap();
+    let bot = msgs.iter().find(|m| m.author.as_str() == "bot").unwrap();
+    assert_eq!(bot.delivery, Some(baton_channel::Delivery::Delivered));
+    store.close().await;
+    drop(dir);
+}
+
+on_both_backends!(retry_after_is_honoured, shutdown_finishes_sends_in_flight);

@@ -12,7 +12,6 @@ use baton::store::{BotTurn, OutboundDraft, Store};
 use baton_channel::BoxFuture;
 use common::receiver::Receiver;
 use common::{Backend, Setup, wait_until};
-use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 
 /// A bot that tells the test it started thinking, then waits to be released.
@@ -50,13 +49,9 @@ async fn takeover_while_bot_thinks_wins(backend: Backend) {
         .bot(bot)
         .start()
         .await;
-    let r: Value = app
-        .inbound("race-1", "+628120", "what are your hours?")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conv = r["conversation_id"].as_i64().unwrap();
+    let conv = app
+        .converse("race-1", "+628120", "what are your hours?")
+        .await;
     let thinking = tokio::time::timeout(Duration::from_secs(10), started_rx.recv())
         .await
         .unwrap();
@@ -122,13 +117,7 @@ async fn queued_bot_reply_is_dropped_after_takeover(backend: Backend) {
         rx.script.arrived.load(std::sync::atomic::Ordering::SeqCst) == 1
     })
     .await;
-    let r: Value = app
-        .inbound("q-2", "+628131", "second customer")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conv = r["conversation_id"].as_i64().unwrap();
+    let conv = app.converse("q-2", "+628131", "second customer").await;
     let store = Store::open(&app.database_url, 2, Arc::new(SystemClock))
         .await
         .unwrap();

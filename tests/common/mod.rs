@@ -188,6 +188,41 @@ impl TestApp {
             .expect("inbound request")
     }
 
+    /// Posts a new customer message and returns its conversation id.
+    pub async fn converse(&self, external_id: &str, handle: &str, text: &str) -> i64 {
+        let r = self.inbound(external_id, handle, text).await;
+        assert_eq!(r.status(), 201, "a new message is created");
+        let body: Value = r.json().await.expect("json");
+        body["conversation_id"].as_i64().expect("conversation_id")
+    }
+
+    /// The conversation's messages, oldest first.
+    pub async fn messages(&self, id: i64) -> Vec<Value> {
+        self.conversation(id).await["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The first message by `author`, if any.
+    pub async fn message_by(&self, id: i64, author: &str) -> Option<Value> {
+        self.messages(id)
+            .await
+            .into_iter()
+            .find(|m| m["author"] == author)
+    }
+
+    /// Waits until the first message by `author` has reached `delivery`.
+    pub async fn wait_delivery(&self, id: i64, author: &str, delivery: &str) -> Value {
+        wait_until(&format!("the {author} message is {delivery}"), || async {
+            self.message_by(id, author)
+                .await
+                .is_some_and(|m| m["delivery"] == delivery)
+        })
+        .await;
+        self.message_by(id, author).await.expect("message")
+    }
+
     pub async fn conversation(&self, id: i64) -> Value {
         let r = self
             .get(&format!("/api/v1/conversations/{id}"))

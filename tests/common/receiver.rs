@@ -43,6 +43,8 @@ pub struct Script {
     pub delay_ms: AtomicUsize,
     /// Requests that arrived (counted before any delay).
     pub arrived: AtomicUsize,
+    /// Seconds sent as `Retry-After` with failures (0 = none).
+    pub retry_after: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -96,7 +98,8 @@ async fn handle(
     State((received, script)): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     script.arrived.fetch_add(1, Ordering::SeqCst);
     let delay = script.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
@@ -120,5 +123,11 @@ async fn handle(
         body,
         answered: status,
     });
-    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let retry_after = script.retry_after.load(Ordering::SeqCst);
+    if status >= 300 && retry_after > 0 {
+        (code, [("retry-after", retry_after.to_string())]).into_response()
+    } else {
+        code.into_response()
+    }
 }
