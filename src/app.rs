@@ -9,6 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::bot::kb::Kb;
+use crate::bot::llm::Llm;
+use crate::bot::{BotConfig, KbBot, article, intent::HumanRequestDetector};
 use crate::config::Config;
 use crate::conversation::{Clock, SystemClock};
 use crate::http::{self, ApiLimiter, AppState};
@@ -94,20 +97,25 @@ pub async fn run_with(
         None => tracing::info!("API channel replies disabled: API_CHANNEL_CALLBACK_URL is not set"),
     }
 
-    let bot = options
-        .bot
-        .unwrap_or_else(|| Arc::new(crate::bot::Acknowledger::default()));
-    let router = Router::new(
-        store.clone(),
-        bot,
-        outbox.clone(),
-        metrics.clone(),
-        options.router,
-    );
+    let kb = Arc::new(Kb::new(config.bot.answer_threshold));
+    import_kb_dir(&store, &config.kb_dir).await;
+    kb.sync(&store).await?;
+    tracing::info!(articles = kb.index().len(), "knowledge base loaded");
+    let (bot, kb_bot): (Arc<dyn Bot>, Option<Arc<KbBot>>) = match options.bot {
+        Some(b) => (b, None),
+        None => {
+            let b = Arc::new(build_bot(&config, kb.clone(), store.clone(), client.clone())?);
+            (b.clone(), Some(b))
+        }
+    };
+    let mut router_config = options.router;
+    router_config.max_message_age_ms = config.bot.max_message_age.as_millis() as i64;
+    let router = Router::new(store.clone(), bot, outbox.clone(), metrics.clone(), router_config);
     let ingestor = Ingestor::start(store.clone(), router.clone(), metrics.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
     router.spawn_recovery(Duration::from_secs(5), stop_rx.clone());
+    spawn_kb_sync(kb.clone(), store.clone(), stop_rx.clone());
     let poller = tokio::spawn(outbox.clone().run_poller(
         options.poll_every,
         stop_rx.clone(),
@@ -131,6 +139,8 @@ pub async fn run_with(
         metrics,
         admin_token: Arc::new(admin_token),
         limiter: Arc::new(ApiLimiter::new(config.api_rate_limit)),
+        kb,
+        bot: kb_bot,
     };
     let app = http::router(state, config.body_limit, config.request_timeout);
     tracing::info!(listen = %listener.local_addr()?, "Baton is listening");
@@ -142,4 +152,56 @@ pub async fn run_with(
     let _ = poller.await;
     store.close().await;
     Ok(())
+}
+
+/// The knowledge-base bot as configured.
+pub fn build_bot(config: &Config, kb: Arc<Kb>, store: Store, client: reqwest::Client) -> anyhow::Result<KbBot> {
+    let human = HumanRequestDetector::new(&config.bot.human_patterns)
+        .map_err(|e| anyhow::anyhow!("BOT_HUMAN_PATTERNS: {e}"))?;
+    let llm = config.bot.llm.as_ref().map(|l| {
+        tracing::info!(base = %l.base_url, model = %l.model, "LLM enabled");
+        Llm::new(client, &l.base_url, l.api_key.clone(), l.model.clone(), l.timeout)
+    });
+    let bot_config = BotConfig {
+        max_failures: config.bot.max_failures,
+        handover_on_kb_miss: config.bot.handover_on_kb_miss,
+        default_division: config.bot.default_division.clone(),
+        ..BotConfig::default()
+    };
+    Ok(KbBot::new(kb, store, human, llm, bot_config))
+}
+
+/// Imports `BATON_KB_DIR` into the database at startup. A missing folder
+/// is not fatal: the knowledge base may be managed through the API alone.
+async fn import_kb_dir(store: &Store, dir: &std::path::Path) {
+    match article::load_dir(dir) {
+        Ok((articles, problems)) => {
+            for p in &problems {
+                tracing::warn!("knowledge base: skipped {p}");
+            }
+            match store.import_articles(&articles).await {
+                Ok((n, removed)) => tracing::info!(imported = n, removed, dir = %dir.display(), "knowledge base imported"),
+                Err(e) => tracing::error!(error = %e, "importing the knowledge base failed"),
+            }
+        }
+        Err(e) => tracing::warn!("knowledge base folder not imported: {e}"),
+    }
+}
+
+/// Keeps the in-memory index in step with the database (other instances
+/// or `baton kb import` may change it).
+fn spawn_kb_sync(kb: Arc<Kb>, store: Store, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = stop.changed() => return,
+            }
+            match kb.sync(&store).await {
+                Ok(true) => tracing::info!(articles = kb.index().len(), "knowledge base reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "checking the knowledge base failed"),
+            }
+        }
+    });
 }

@@ -75,6 +75,61 @@ pub struct Settings {
     /// Timeout of one outbound HTTP request.
     #[arg(long, env = "SEND_TIMEOUT", default_value = "15s")]
     pub send_timeout: String,
+    /// Bot failures (KB misses, "that didn't help", repeated questions)
+    /// before it hands over with reason `failed_to_resolve`.
+    #[arg(long, env = "BOT_MAX_FAILURES", default_value = "2")]
+    pub bot_max_failures: String,
+    /// Hand over at the first knowledge-base miss (`lack_of_information`).
+    #[arg(long, env = "HANDOVER_ON_KB_MISS", default_value = "true")]
+    pub handover_on_kb_miss: String,
+    /// The bot does not answer customer messages older than this (a backlog
+    /// after downtime); they stay visible to agents.
+    #[arg(long, env = "BOT_MAX_MESSAGE_AGE", default_value = "15m")]
+    pub bot_max_message_age: String,
+    /// Minimum search confidence (0–1) for the bot to answer with an article.
+    #[arg(long, env = "BOT_ANSWER_THRESHOLD", default_value = "0.44")]
+    pub bot_answer_threshold: String,
+    /// Extra human-request patterns (regular expressions, `;`-separated),
+    /// matched case-insensitively against the customer's message.
+    #[arg(long, env = "BOT_HUMAN_PATTERNS")]
+    pub bot_human_patterns: Option<String>,
+    /// Division for handovers no rule routes (default: the first created).
+    #[arg(long, env = "BATON_DEFAULT_DIVISION")]
+    pub default_division: Option<String>,
+    /// OpenAI-compatible API base, e.g. `https://api.openai.com/v1` or
+    /// `http://127.0.0.1:11434/v1` (Ollama). Enables the LLM.
+    #[arg(long, env = "LLM_BASE_URL")]
+    pub llm_base_url: Option<String>,
+    /// API key for the LLM endpoint (sent as a bearer token).
+    #[arg(long, env = "LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
+    /// Model name for the LLM endpoint.
+    #[arg(long, env = "LLM_MODEL", default_value = "gpt-4o-mini")]
+    pub llm_model: String,
+    /// Longest wait for one LLM call before falling back to the plain bot.
+    #[arg(long, env = "LLM_TIMEOUT", default_value = "8s")]
+    pub llm_timeout: String,
+}
+
+/// The LLM endpoint, when configured.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub base_url: String,
+    pub api_key: Option<SecretString>,
+    pub model: String,
+    pub timeout: Duration,
+}
+
+/// The bot's settings.
+#[derive(Debug, Clone)]
+pub struct BotSettings {
+    pub max_failures: i64,
+    pub handover_on_kb_miss: bool,
+    pub max_message_age: Duration,
+    pub answer_threshold: f32,
+    pub human_patterns: Vec<String>,
+    pub default_division: Option<String>,
+    pub llm: Option<LlmConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +162,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub api_channel: Option<ApiChannelConfig>,
     pub outbox: OutboxConfig,
+    pub bot: BotSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +229,14 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(s: &str) -> Result<T, S
     match s.trim().parse::<T>() {
         Ok(v) if v > T::default() => Ok(v),
         _ => Err(format!("`{s}` is not a positive whole number")),
+    }
+}
+
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!("`{s}` is not a boolean")),
     }
 }
 
@@ -273,6 +337,7 @@ impl Settings {
                 )
                 .unwrap_or_default(),
         };
+        let bot = self.bot_settings(&mut p);
         if !p.0.is_empty() {
             return Err(p.0);
         }
@@ -320,7 +385,53 @@ impl Settings {
                 _ => None,
             },
             outbox,
+            bot,
         })
+    }
+
+    fn bot_settings(&self, p: &mut Problems) -> BotSettings {
+        let human_patterns: Vec<String> = non_empty(&self.bot_human_patterns)
+            .map(|v| v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+            .unwrap_or_default();
+        for pat in &human_patterns {
+            p.check("BOT_HUMAN_PATTERNS", "`;`-separated regular expressions", regex::Regex::new(pat).map(|_| ()));
+        }
+        let llm = non_empty(&self.llm_base_url)
+            .and_then(|u| p.check("LLM_BASE_URL", "an http(s) URL", parse_url(u)))
+            .map(|base_url| LlmConfig {
+                base_url,
+                api_key: non_empty(&self.llm_api_key).map(|k| SecretString::from(k.to_string())),
+                model: self.llm_model.trim().to_string(),
+                timeout: p
+                    .check("LLM_TIMEOUT", "a duration such as 8s", parse_duration(&self.llm_timeout))
+                    .unwrap_or_default(),
+            });
+        BotSettings {
+            max_failures: p
+                .check("BOT_MAX_FAILURES", "a positive whole number", positive::<i64>(&self.bot_max_failures))
+                .unwrap_or(2),
+            handover_on_kb_miss: p
+                .check("HANDOVER_ON_KB_MISS", "true or false", parse_bool(&self.handover_on_kb_miss))
+                .unwrap_or(true),
+            max_message_age: p
+                .check("BOT_MAX_MESSAGE_AGE", "a duration such as 15m", parse_duration(&self.bot_max_message_age))
+                .unwrap_or_default(),
+            answer_threshold: p
+                .check(
+                    "BOT_ANSWER_THRESHOLD",
+                    "a number between 0 and 1",
+                    self.bot_answer_threshold
+                        .trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|v| (0.0..=1.0).contains(v))
+                        .ok_or_else(|| format!("`{}` is out of range", self.bot_answer_threshold)),
+                )
+                .unwrap_or(0.44),
+            human_patterns,
+            default_division: non_empty(&self.default_division).map(String::from),
+            llm,
+        }
     }
 }
 
@@ -342,6 +453,14 @@ impl Config {
         match &self.api_channel {
             Some(a) => s.push_str(&format!("  api: enabled (callback {})\n", a.callback_url)),
             None => s.push_str("  api: inbound only (API_CHANNEL_CALLBACK_URL not set)\n"),
+        }
+        s.push_str(&format!(
+            "bot: max failures {}, handover on KB miss {}, answer threshold {}\n",
+            self.bot.max_failures, self.bot.handover_on_kb_miss, self.bot.answer_threshold
+        ));
+        match &self.bot.llm {
+            Some(l) => s.push_str(&format!("llm: {} (model {})\n", l.base_url, l.model)),
+            None => s.push_str("llm: off (LLM_BASE_URL not set)\n"),
         }
         s
     }

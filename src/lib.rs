@@ -31,3 +31,4 @@ pub fn install_crypto_provider() {
     // Fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+pub mod handover;

@@ -26,6 +26,18 @@ enum Command {
     Migrate,
     /// Validate the configuration and print what is enabled (secrets redacted).
     Check,
+    /// Knowledge-base maintenance.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Import a folder of Markdown articles into the database (articles
+    /// from an earlier import that are gone from the folder are removed).
+    Import { dir: std::path::PathBuf },
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,6 +79,20 @@ fn main() -> std::process::ExitCode {
                 println!("database is up to date");
                 store.close().await;
                 Ok(())
+            }
+            Command::Kb {
+                command: KbCommand::Import { dir },
+            } => {
+                let (articles, problems) = baton::bot::article::load_dir(&dir).map_err(|e| anyhow::anyhow!(e))?;
+                for p in &problems {
+                    eprintln!("skipped {p}");
+                }
+                let clock = std::sync::Arc::new(baton::conversation::SystemClock);
+                let store = baton::app::open_store(&config, clock).await?;
+                let (n, removed) = store.import_articles(&articles).await?;
+                println!("imported {n} article(s), removed {removed}; running gateways reload within 5 s");
+                store.close().await;
+                if problems.is_empty() { Ok(()) } else { Err(anyhow::anyhow!("{} file(s) skipped", problems.len())) }
             }
             Command::Check => {
                 print!("{}", config.describe());

@@ -3,9 +3,11 @@
 
 mod auth;
 mod conversations;
+mod divisions;
 mod health;
 mod inbound;
 mod json;
+mod kb;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,13 +39,27 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub admin_token: Arc<secrecy::SecretString>,
     pub limiter: Arc<ApiLimiter>,
+    pub kb: Arc<crate::bot::kb::Kb>,
+    /// The knowledge-base bot, when it is the one running (to tell it that
+    /// divisions changed).
+    pub bot: Option<Arc<crate::bot::KbBot>>,
+}
+
+impl AppState {
+    pub fn divisions_changed(&self) {
+        if let Some(bot) = &self.bot {
+            bot.invalidate_divisions();
+        }
+    }
 }
 
 pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
         .merge(inbound::routes())
-        .merge(conversations::routes());
+        .merge(conversations::routes())
+        .merge(divisions::routes())
+        .merge(kb::routes());
     Router::new()
         .merge(health::routes())
         .nest("/api/v1", api)

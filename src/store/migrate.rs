@@ -19,7 +19,7 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!("0001_init")];
+const MIGRATIONS: &[Migration] = &[migration!("0001_init"), migration!("0002_kb")];
 
 impl Store {
     /// Applies every migration not yet applied, each in its own transaction.

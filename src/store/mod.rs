@@ -7,7 +7,9 @@
 
 mod conversations;
 mod db;
+mod divisions;
 mod ingest;
+mod kb;
 mod migrate;
 mod outbox;
 mod postgres;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 pub use conversations::ConversationFilter;
 pub use db::{Db, DbRow, DbTx, Dialect, Param};
 pub use ingest::Ingested;
+pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow};
 pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnOutcome, UnroutedMessage};
 pub use tx::Tx;

@@ -21,6 +21,9 @@ pub struct OutboundDraft {
     pub text: String,
     pub quick_replies: Vec<baton_channel::QuickReply>,
     pub reply_to: Option<String>,
+    /// Kept on the message (e.g. which article answered, whether it asked
+    /// for feedback), so the bot can read its own state from history.
+    pub meta: Option<serde_json::Value>,
 }
 
 /// The bot asks for a human.
@@ -145,7 +148,7 @@ impl Store {
                 text: r.text.clone(),
                 quick_replies: r.quick_replies.clone(),
                 reply_to: r.reply_to.clone(),
-                meta: None,
+                meta: r.meta.clone(),
             };
             rows.push(
                 self.queue_outbound(&mut tx, conversation_id, &m, Some(lease_ms))
@@ -162,7 +165,7 @@ impl Store {
             .await?;
         }
         if let Some(h) = &turn.handover {
-            self.record_handover(&mut tx, conversation_id, h, now)
+            self.record_handover(&mut tx, conversation_id, h, turn.failure_count, now)
                 .await?;
         }
         tx.commit().await?;
@@ -176,6 +179,7 @@ impl Store {
         tx: &mut super::Tx,
         conversation_id: i64,
         h: &HandoverRequest,
+        failure_count: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
         let division_id = match &h.division {
@@ -213,7 +217,8 @@ impl Store {
             "handover.created",
             Some(conversation_id),
             json!({"handover_id": id, "reason": h.reason, "division": h.division,
-                   "summary": h.summary, "status": "pending"}),
+                   "summary": h.summary, "status": "pending",
+                   "failure_count": failure_count}),
             now,
         )
         .await

@@ -2,6 +2,7 @@
 //! real local HTTP receiver standing in for the outside world.
 #![allow(dead_code)]
 
+pub mod llm;
 pub mod receiver;
 
 use std::future::Future;
@@ -74,11 +75,17 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// An app whose bot acknowledges every message (tests of the plumbing);
+    /// `with_kb_bot` switches to the real knowledge-base bot.
     pub fn new(backend: Backend) -> Self {
+        let options = AppOptions {
+            bot: Some(Arc::new(baton::bot::Acknowledger::default())),
+            ..AppOptions::default()
+        };
         Setup {
             backend,
             args: Vec::new(),
-            options: AppOptions::default(),
+            options,
             dir: None,
             database_url: None,
         }
@@ -93,6 +100,11 @@ impl Setup {
     pub fn callback(self, url: &str, secret: &str) -> Self {
         self.arg("api-channel-callback-url", url)
             .arg("api-channel-secret", secret)
+    }
+
+    pub fn with_kb_bot(mut self) -> Self {
+        self.options.bot = None;
+        self
     }
 
     pub fn bot(mut self, bot: Arc<dyn baton::router::Bot>) -> Self {
@@ -116,8 +128,11 @@ impl Setup {
             Some(u) => u,
             None => database_url(self.backend, &dir).await,
         };
+        let kb = concat!(env!("CARGO_MANIFEST_DIR"), "/kb");
         let mut argv = vec![
             "baton".to_string(),
+            "--kb-dir".into(),
+            kb.into(),
             "--database-url".into(),
             database_url.clone(),
             "--admin-token".into(),

@@ -1,0 +1,7 @@
+//! Handover: divisions and how a conversation finds its division. (The
+//! handover actions — assignment, tags, task, closing message, pause,
+//! notification — build on this.)
+
+mod division;
+
+pub use division::{Division, DivisionMatcher, DivisionScore};

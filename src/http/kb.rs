@@ -1,0 +1,135 @@
+//! The knowledge base over HTTP: list, write, delete, search.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Admin;
+use crate::bot::article::{self, Article};
+use crate::error::ApiError;
+use crate::store::StoreError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/kb/articles", get(list))
+        .route("/kb/articles/{slug}", put(write).delete(remove).get(show))
+        .route("/kb/search", get(search))
+}
+
+async fn list(State(s): State<AppState>, _a: Admin) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"articles": s.store.kb_articles().await?})))
+}
+
+async fn show(State(s): State<AppState>, _a: Admin, Path(slug): Path<String>) -> Result<Json<Article>, ApiError> {
+    s.store
+        .kb_articles()
+        .await?
+        .into_iter()
+        .find(|a| a.slug == slug)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("article"))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticleBody {
+    title: String,
+    body: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    division: Option<String>,
+    #[serde(default)]
+    translation: Option<String>,
+}
+
+/// Creates or replaces an article: JSON, or the Markdown file itself
+/// (`Content-Type: text/markdown`).
+async fn write(
+    State(s): State<AppState>,
+    _a: Admin,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Article>), ApiError> {
+    if !article::valid_slug(&slug) {
+        return Err(ApiError::field("slug", "use letters, digits, `-` and `_` (at most 120)"));
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let a = if content_type.starts_with("text/markdown") || content_type.starts_with("text/plain") {
+        article::parse(&slug, text).map_err(|e| ApiError::field("body", e))?
+    } else if content_type.starts_with("application/json") {
+        let b: ArticleBody = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => ApiError::Unprocessable {
+                message: e.to_string(),
+                fields: Vec::new(),
+            },
+            _ => ApiError::BadRequest(e.to_string()),
+        })?;
+        if b.title.trim().is_empty() {
+            return Err(ApiError::field("title", "must not be empty"));
+        }
+        if b.body.trim().is_empty() {
+            return Err(ApiError::field("body", "must not be empty"));
+        }
+        Article {
+            slug: slug.clone(),
+            title: b.title.trim().to_string(),
+            body: b.body.trim().to_string(),
+            lang: b.lang.map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty()),
+            tags: b.tags,
+            keywords: b.keywords,
+            division: b.division.filter(|d| !d.trim().is_empty()),
+            translation: b.translation.filter(|t| !t.trim().is_empty()),
+        }
+    } else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send `application/json` or the Markdown file as `text/markdown`".into(),
+        ));
+    };
+    let created = s.store.put_article(&a).await?;
+    s.kb.sync(&s.store).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(a)))
+}
+
+async fn remove(State(s): State<AppState>, _a: Admin, Path(slug): Path<String>) -> Result<StatusCode, ApiError> {
+    s.store.delete_article(&slug).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("article"),
+        other => other.into(),
+    })?;
+    s.kb.sync(&s.store).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+/// `answer` is exactly what the bot would reply with (`null`: a KB miss).
+async fn search(
+    State(s): State<AppState>,
+    _a: Admin,
+    q: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q?;
+    let text = q.q.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::field("q", "must not be empty"));
+    }
+    Ok(Json(json!(&*s.kb.search(&text))))
+}
