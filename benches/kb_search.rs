@@ -25,9 +25,14 @@ fn rss_kib() -> u64 {
 /// Deterministic pseudo-random words, so runs compare.
 fn generated(n: usize, seed: u64) -> Vec<Article> {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let syllables = ["ka", "ri", "mo", "pe", "lan", "tu", "sen", "da", "bo", "ne", "gi", "ra", "shi", "po", "vel", "tor", "an", "kir", "bay", "ter"];
+    let syllables = [
+        "ka", "ri", "mo", "pe", "lan", "tu", "sen", "da", "bo", "ne", "gi", "ra", "shi", "po",
+        "vel", "tor", "an", "kir", "bay", "ter",
+    ];
     let word = |rng: &mut fastrand::Rng| -> String {
-        (0..rng.usize(2..4)).map(|_| syllables[rng.usize(..syllables.len())]).collect()
+        (0..rng.usize(2..4))
+            .map(|_| syllables[rng.usize(..syllables.len())])
+            .collect()
     };
     (0..n)
         .map(|i| {
@@ -87,9 +92,28 @@ fn main() {
     }
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
-    println!("kb_search: {} articles ({} demo), {} queries timed", index.len(), demo, lat.len());
-    println!("  index rebuild: median {:?}, worst {:?}", builds[builds.len() / 2], builds[builds.len() - 1]);
-    println!("  search latency: p50 {:?}, p99 {:?}, max {:?}", pct(0.5), pct(0.99), lat[lat.len() - 1]);
-    println!("  process RSS: {} KiB before the index, {} KiB after (index + articles ≈ {} KiB)", before, after, after.saturating_sub(before));
+    println!(
+        "kb_search: {} articles ({} demo), {} queries timed",
+        index.len(),
+        demo,
+        lat.len()
+    );
+    println!(
+        "  index rebuild: median {:?}, worst {:?}",
+        builds[builds.len() / 2],
+        builds[builds.len() - 1]
+    );
+    println!(
+        "  search latency: p50 {:?}, p99 {:?}, max {:?}",
+        pct(0.5),
+        pct(0.99),
+        lat[lat.len() - 1]
+    );
+    println!(
+        "  process RSS: {} KiB before the index, {} KiB after (index + articles ≈ {} KiB)",
+        before,
+        after,
+        after.saturating_sub(before)
+    );
     println!("  queries with at least one hit: {found}");
 }

@@ -104,13 +104,24 @@ pub async fn run_with(
     let (bot, kb_bot): (Arc<dyn Bot>, Option<Arc<KbBot>>) = match options.bot {
         Some(b) => (b, None),
         None => {
-            let b = Arc::new(build_bot(&config, kb.clone(), store.clone(), client.clone())?);
+            let b = Arc::new(build_bot(
+                &config,
+                kb.clone(),
+                store.clone(),
+                client.clone(),
+            )?);
             (b.clone(), Some(b))
         }
     };
     let mut router_config = options.router;
     router_config.max_message_age_ms = config.bot.max_message_age.as_millis() as i64;
-    let router = Router::new(store.clone(), bot, outbox.clone(), metrics.clone(), router_config);
+    let router = Router::new(
+        store.clone(),
+        bot,
+        outbox.clone(),
+        metrics.clone(),
+        router_config,
+    );
     let ingestor = Ingestor::start(store.clone(), router.clone(), metrics.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -155,12 +166,23 @@ pub async fn run_with(
 }
 
 /// The knowledge-base bot as configured.
-pub fn build_bot(config: &Config, kb: Arc<Kb>, store: Store, client: reqwest::Client) -> anyhow::Result<KbBot> {
+pub fn build_bot(
+    config: &Config,
+    kb: Arc<Kb>,
+    store: Store,
+    client: reqwest::Client,
+) -> anyhow::Result<KbBot> {
     let human = HumanRequestDetector::new(&config.bot.human_patterns)
         .map_err(|e| anyhow::anyhow!("BOT_HUMAN_PATTERNS: {e}"))?;
     let llm = config.bot.llm.as_ref().map(|l| {
         tracing::info!(base = %l.base_url, model = %l.model, "LLM enabled");
-        Llm::new(client, &l.base_url, l.api_key.clone(), l.model.clone(), l.timeout)
+        Llm::new(
+            client,
+            &l.base_url,
+            l.api_key.clone(),
+            l.model.clone(),
+            l.timeout,
+        )
     });
     let bot_config = BotConfig {
         max_failures: config.bot.max_failures,
@@ -180,7 +202,9 @@ async fn import_kb_dir(store: &Store, dir: &std::path::Path) {
                 tracing::warn!("knowledge base: skipped {p}");
             }
             match store.import_articles(&articles).await {
-                Ok((n, removed)) => tracing::info!(imported = n, removed, dir = %dir.display(), "knowledge base imported"),
+                Ok((n, removed)) => {
+                    tracing::info!(imported = n, removed, dir = %dir.display(), "knowledge base imported")
+                }
                 Err(e) => tracing::error!(error = %e, "importing the knowledge base failed"),
             }
         }

@@ -391,10 +391,20 @@ impl Settings {
 
     fn bot_settings(&self, p: &mut Problems) -> BotSettings {
         let human_patterns: Vec<String> = non_empty(&self.bot_human_patterns)
-            .map(|v| v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+            .map(|v| {
+                v.split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
         for pat in &human_patterns {
-            p.check("BOT_HUMAN_PATTERNS", "`;`-separated regular expressions", regex::Regex::new(pat).map(|_| ()));
+            p.check(
+                "BOT_HUMAN_PATTERNS",
+                "`;`-separated regular expressions",
+                regex::Regex::new(pat).map(|_| ()),
+            );
         }
         let llm = non_empty(&self.llm_base_url)
             .and_then(|u| p.check("LLM_BASE_URL", "an http(s) URL", parse_url(u)))
@@ -403,18 +413,34 @@ impl Settings {
                 api_key: non_empty(&self.llm_api_key).map(|k| SecretString::from(k.to_string())),
                 model: self.llm_model.trim().to_string(),
                 timeout: p
-                    .check("LLM_TIMEOUT", "a duration such as 8s", parse_duration(&self.llm_timeout))
+                    .check(
+                        "LLM_TIMEOUT",
+                        "a duration such as 8s",
+                        parse_duration(&self.llm_timeout),
+                    )
                     .unwrap_or_default(),
             });
         BotSettings {
             max_failures: p
-                .check("BOT_MAX_FAILURES", "a positive whole number", positive::<i64>(&self.bot_max_failures))
+                .check(
+                    "BOT_MAX_FAILURES",
+                    "a positive whole number",
+                    positive::<i64>(&self.bot_max_failures),
+                )
                 .unwrap_or(2),
             handover_on_kb_miss: p
-                .check("HANDOVER_ON_KB_MISS", "true or false", parse_bool(&self.handover_on_kb_miss))
+                .check(
+                    "HANDOVER_ON_KB_MISS",
+                    "true or false",
+                    parse_bool(&self.handover_on_kb_miss),
+                )
                 .unwrap_or(true),
             max_message_age: p
-                .check("BOT_MAX_MESSAGE_AGE", "a duration such as 15m", parse_duration(&self.bot_max_message_age))
+                .check(
+                    "BOT_MAX_MESSAGE_AGE",
+                    "a duration such as 15m",
+                    parse_duration(&self.bot_max_message_age),
+                )
                 .unwrap_or_default(),
             answer_threshold: p
                 .check(

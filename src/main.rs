@@ -83,16 +83,23 @@ fn main() -> std::process::ExitCode {
             Command::Kb {
                 command: KbCommand::Import { dir },
             } => {
-                let (articles, problems) = baton::bot::article::load_dir(&dir).map_err(|e| anyhow::anyhow!(e))?;
+                let (articles, problems) =
+                    baton::bot::article::load_dir(&dir).map_err(|e| anyhow::anyhow!(e))?;
                 for p in &problems {
                     eprintln!("skipped {p}");
                 }
                 let clock = std::sync::Arc::new(baton::conversation::SystemClock);
                 let store = baton::app::open_store(&config, clock).await?;
                 let (n, removed) = store.import_articles(&articles).await?;
-                println!("imported {n} article(s), removed {removed}; running gateways reload within 5 s");
+                println!(
+                    "imported {n} article(s), removed {removed}; running gateways reload within 5 s"
+                );
                 store.close().await;
-                if problems.is_empty() { Ok(()) } else { Err(anyhow::anyhow!("{} file(s) skipped", problems.len())) }
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("{} file(s) skipped", problems.len()))
+                }
             }
             Command::Check => {
                 print!("{}", config.describe());

@@ -15,7 +15,9 @@ use common::{Backend, Setup, TestApp, wait_until};
 use serde_json::{Value, json};
 
 async fn start(backend: Backend, rx: &Receiver, extra: &[(&str, &str)]) -> TestApp {
-    let mut setup = Setup::new(backend).with_kb_bot().callback(&rx.url("/cb"), "secret");
+    let mut setup = Setup::new(backend)
+        .with_kb_bot()
+        .callback(&rx.url("/cb"), "secret");
     for (k, v) in extra {
         setup = setup.arg(k, v);
     }
@@ -25,13 +27,23 @@ async fn start(backend: Backend, rx: &Receiver, extra: &[(&str, &str)]) -> TestA
 /// Sends a customer message and waits until the bot has handled it
 /// (routed), returning the conversation afterwards.
 async fn say(app: &TestApp, conv_handle: &str, id: &str, text: &str) -> Value {
-    let r: Value = app.inbound(id, conv_handle, text).await.json().await.unwrap();
+    let r: Value = app
+        .inbound(id, conv_handle, text)
+        .await
+        .json()
+        .await
+        .unwrap();
     let conv = r["conversation_id"].as_i64().unwrap();
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock)).await.unwrap();
+    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
+        .await
+        .unwrap();
     wait_until("the message is routed", || async {
         store
             .db()
-            .fetch_optional("SELECT routed_at FROM messages WHERE channel_message_id = $1", baton::params![id])
+            .fetch_optional(
+                "SELECT routed_at FROM messages WHERE channel_message_id = $1",
+                baton::params![id],
+            )
             .await
             .unwrap()
             .and_then(|r| r.opt_i64("routed_at").unwrap())
@@ -43,19 +55,48 @@ async fn say(app: &TestApp, conv_handle: &str, id: &str, text: &str) -> Value {
 }
 
 fn bot_texts(c: &Value) -> Vec<String> {
-    c["messages"].as_array().unwrap().iter().filter(|m| m["author"] == "bot").map(|m| m["text"].as_str().unwrap().to_string()).collect()
+    c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["author"] == "bot")
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn answers_then_yes_resets_failures(backend: Backend) {
     let rx = Receiver::start().await;
     let app = start(backend, &rx, &[("handover-on-kb-miss", "false")]).await;
-    let c = say(&app, "+62811", "a1", "what's the weather like in paris today").await;
+    let c = say(
+        &app,
+        "+62811",
+        "a1",
+        "what's the weather like in paris today",
+    )
+    .await;
     assert_eq!(c["failure_count"], 1, "a KB miss counts");
     assert_eq!(c["status"], "bot");
-    let c = say(&app, "+62811", "a2", "how long does delivery take to surabaya?").await;
+    let c = say(
+        &app,
+        "+62811",
+        "a2",
+        "how long does delivery take to surabaya?",
+    )
+    .await;
     let texts = bot_texts(&c);
-    let kb = app.get("/api/v1/kb/articles/shipping-times").send().await.unwrap().json::<Value>().await.unwrap();
-    assert_eq!(texts[texts.len() - 2], kb["body"].as_str().unwrap(), "answers with the article");
+    let kb = app
+        .get("/api/v1/kb/articles/shipping-times")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts[texts.len() - 2],
+        kb["body"].as_str().unwrap(),
+        "answers with the article"
+    );
     assert_eq!(texts.last().unwrap(), "Did this answer your question?");
     let question = c["messages"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(question["author"], "bot");
@@ -63,8 +104,18 @@ async fn answers_then_yes_resets_failures(backend: Backend) {
     assert_eq!(c["failure_count"], 0, "a yes resets the count");
     // The callback got the quick replies with the question.
     wait_until("replies delivered", || async { rx.accepted().len() >= 4 }).await;
-    let with_buttons = rx.accepted().iter().find(|r| r.json()["data"]["text"] == "Did this answer your question?").cloned().unwrap();
-    let titles: Vec<String> = with_buttons.json()["data"]["quick_replies"].as_array().unwrap().iter().map(|q| q["title"].as_str().unwrap().to_string()).collect();
+    let with_buttons = rx
+        .accepted()
+        .iter()
+        .find(|r| r.json()["data"]["text"] == "Did this answer your question?")
+        .cloned()
+        .unwrap();
+    let titles: Vec<String> = with_buttons.json()["data"]["quick_replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["title"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(titles, ["Yes", "No"]);
     app.stop().await;
 }
@@ -74,7 +125,11 @@ async fn two_failures_hand_over(backend: Backend) {
     let app = start(backend, &rx, &[("handover-on-kb-miss", "false")]).await;
     let c = say(&app, "+62812", "f1", "berapa lama pengiriman ke medan?").await;
     assert_eq!(c["status"], "bot");
-    assert_eq!(bot_texts(&c).last().unwrap(), "Apakah jawaban ini membantu?", "answers in Indonesian");
+    assert_eq!(
+        bot_texts(&c).last().unwrap(),
+        "Apakah jawaban ini membantu?",
+        "answers in Indonesian"
+    );
     let c = say(&app, "+62812", "f2", "bukan itu, ga membantu").await;
     assert_eq!(c["failure_count"], 1);
     assert_eq!(c["status"], "bot");
@@ -83,24 +138,39 @@ async fn two_failures_hand_over(backend: Backend) {
     assert_eq!(c["failure_count"], 2);
     let h = &c["handovers"][0];
     assert_eq!(h["reason"], "failed_to_resolve");
-    assert!(h["summary"].as_str().unwrap().contains("Customer asked"), "{h}");
+    assert!(
+        h["summary"].as_str().unwrap().contains("Customer asked"),
+        "{h}"
+    );
     app.stop().await;
 }
 
 async fn kb_miss_hands_over_at_once(backend: Backend) {
     let rx = Receiver::start().await;
     let app = start(backend, &rx, &[]).await;
-    let c = say(&app, "+62813", "m1", "can I pay with bitcoin from my cold wallet").await;
+    let c = say(
+        &app,
+        "+62813",
+        "m1",
+        "can I pay with bitcoin from my cold wallet",
+    )
+    .await;
     assert_eq!(c["status"], "pending");
     assert_eq!(c["handovers"][0]["reason"], "lack_of_information");
-    assert!(bot_texts(&c).is_empty(), "the bot itself says nothing; the handover message is the engine's");
+    assert!(
+        bot_texts(&c).is_empty(),
+        "the bot itself says nothing; the handover message is the engine's"
+    );
     app.stop().await;
 }
 
 async fn human_requests_hand_over_in_both_languages(backend: Backend) {
     let rx = Receiver::start().await;
     let app = start(backend, &rx, &[]).await;
-    for (handle, text) in [("+62814", "can I talk to a real person please"), ("+62815", "mau ngomong sama admin dong kak")] {
+    for (handle, text) in [
+        ("+62814", "can I talk to a real person please"),
+        ("+62815", "mau ngomong sama admin dong kak"),
+    ] {
         let c = say(&app, handle, handle, text).await;
         assert_eq!(c["status"], "pending", "{text}");
         assert_eq!(c["handovers"][0]["reason"], "human_requested", "{text}");
@@ -111,11 +181,28 @@ async fn human_requests_hand_over_in_both_languages(backend: Backend) {
 async fn complaint_goes_to_its_division(backend: Backend) {
     let rx = Receiver::start().await;
     let app = start(backend, &rx, &[]).await;
-    for (name, prompt) in [("Sales", "Hand over when the customer wants a bulk or wholesale quote"), ("Complaints", "Alihkan ke agent jika user memiliki keluhan")] {
-        let r = app.post("/api/v1/divisions").json(&json!({"name": name, "prompt": prompt})).send().await.unwrap();
+    for (name, prompt) in [
+        (
+            "Sales",
+            "Hand over when the customer wants a bulk or wholesale quote",
+        ),
+        ("Complaints", "Alihkan ke agent jika user memiliki keluhan"),
+    ] {
+        let r = app
+            .post("/api/v1/divisions")
+            .json(&json!({"name": name, "prompt": prompt}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
     }
-    let c = say(&app, "+62816", "c1", "saya mau komplain, paket saya datang dalam keadaan rusak").await;
+    let c = say(
+        &app,
+        "+62816",
+        "c1",
+        "saya mau komplain, paket saya datang dalam keadaan rusak",
+    )
+    .await;
     assert_eq!(c["status"], "pending");
     assert_eq!(c["division"], "Complaints");
     assert_eq!(c["handovers"][0]["reason"], "division_prompt");
@@ -133,17 +220,33 @@ async fn bot_is_silent_unless_it_owns_the_conversation(backend: Backend) {
     let id = c["id"].as_i64().unwrap();
     let c = say(&app, "+62818", "s2", "how long does shipping take?").await;
     assert!(bot_texts(&c).is_empty(), "silent while pending");
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock)).await.unwrap();
+    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
+        .await
+        .unwrap();
     store.take_over(id, None).await.unwrap();
     let c = say(&app, "+62818", "s3", "how long does shipping take?").await;
     assert!(bot_texts(&c).is_empty(), "silent while open");
     // Back to the bot but paused for an hour: still silent.
     let until = store.now() + 3_600_000;
-    store.db().execute("UPDATE conversations SET status = 'bot', paused_until = $2 WHERE id = $1", baton::params![id, until]).await.unwrap();
+    store
+        .db()
+        .execute(
+            "UPDATE conversations SET status = 'bot', paused_until = $2 WHERE id = $1",
+            baton::params![id, until],
+        )
+        .await
+        .unwrap();
     let c = say(&app, "+62818", "s4", "how long does shipping take?").await;
     assert!(bot_texts(&c).is_empty(), "silent while paused");
     // Pause over: it answers again.
-    store.db().execute("UPDATE conversations SET paused_until = $2 WHERE id = $1", baton::params![id, store.now() - 1]).await.unwrap();
+    store
+        .db()
+        .execute(
+            "UPDATE conversations SET paused_until = $2 WHERE id = $1",
+            baton::params![id, store.now() - 1],
+        )
+        .await
+        .unwrap();
     let c = say(&app, "+62818", "s5", "how long does shipping take?").await;
     assert!(!bot_texts(&c).is_empty(), "answers once unpaused");
     store.close().await;
@@ -153,29 +256,84 @@ async fn bot_is_silent_unless_it_owns_the_conversation(backend: Backend) {
 async fn llm_answers_and_falls_back(backend: Backend) {
     let rx = Receiver::start().await;
     let fake = FakeLlm::start().await;
-    let app = start(backend, &rx, &[("llm-base-url", &fake.base_url()), ("llm-timeout", "1s"), ("llm-api-key", "sk-test")]).await;
+    let app = start(
+        backend,
+        &rx,
+        &[
+            ("llm-base-url", &fake.base_url()),
+            ("llm-timeout", "1s"),
+            ("llm-api-key", "sk-test"),
+        ],
+    )
+    .await;
     // (a) The model writes the answer from the articles.
-    let c = say(&app, "+62819", "l1", "how long does delivery take to surabaya?").await;
+    let c = say(
+        &app,
+        "+62819",
+        "l1",
+        "how long does delivery take to surabaya?",
+    )
+    .await;
     assert_eq!(bot_texts(&c)[0], "LLM says: shipping takes 2-3 days.");
-    let answer_req = fake.requests.lock().unwrap().iter().find(|b| b["messages"][0]["content"].as_str().unwrap().contains("NO_ANSWER")).cloned().unwrap();
-    assert!(answer_req["messages"][1]["content"].as_str().unwrap().contains("Knowledge-base articles"));
+    let answer_req = fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|b| {
+            b["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("NO_ANSWER")
+        })
+        .cloned()
+        .unwrap();
+    assert!(
+        answer_req["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Knowledge-base articles")
+    );
     // The model failing: the plain KB answer, within the timeout.
     for mode in [llm::ERROR_500, llm::SLOW, llm::RATE_LIMITED] {
         fake.mode.store(mode, Ordering::SeqCst);
         let handle = format!("+6282{mode}");
-        let c = say(&app, &handle, &format!("l-fail-{mode}"), "how long does delivery take to surabaya?").await;
+        let c = say(
+            &app,
+            &handle,
+            &format!("l-fail-{mode}"),
+            "how long does delivery take to surabaya?",
+        )
+        .await;
         let texts = bot_texts(&c);
-        assert_eq!(texts.last().unwrap(), "Did this answer your question?", "mode {mode}: {texts:?}");
+        assert_eq!(
+            texts.last().unwrap(),
+            "Did this answer your question?",
+            "mode {mode}: {texts:?}"
+        );
         assert_ne!(texts[0], "LLM says: shipping takes 2-3 days.");
     }
     // (b) NO_ANSWER is a KB miss; (c) the summary is the model's.
     fake.mode.store(llm::NO_ANSWER, Ordering::SeqCst);
-    let c = say(&app, "+62830", "l2", "how long does delivery take to surabaya?").await;
+    let c = say(
+        &app,
+        "+62830",
+        "l2",
+        "how long does delivery take to surabaya?",
+    )
+    .await;
     assert_eq!(c["status"], "pending");
     assert_eq!(c["handovers"][0]["reason"], "lack_of_information");
-    assert_eq!(c["handovers"][0]["summary"], "LLM summary: the customer wants help.");
+    assert_eq!(
+        c["handovers"][0]["summary"],
+        "LLM summary: the customer wants help."
+    );
     // (d) Division routing by the model.
-    app.post("/api/v1/divisions").json(&json!({"name": "Billing", "prompt": "double charges and invoices"})).send().await.unwrap();
+    app.post("/api/v1/divisions")
+        .json(&json!({"name": "Billing", "prompt": "double charges and invoices"}))
+        .send()
+        .await
+        .unwrap();
     *fake.route_to.lock().unwrap() = Some("Billing".into());
     fake.mode.store(llm::OK, Ordering::SeqCst);
     let c = say(&app, "+62831", "l3", "you took my money twice").await;

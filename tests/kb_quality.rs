@@ -25,7 +25,11 @@ fn rows() -> Vec<(String, String, String)> {
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
             assert!(cols.len() >= 3, "bad row: {l}");
-            (cols[0].to_string(), cols[1].to_string(), cols[2].to_string())
+            (
+                cols[0].to_string(),
+                cols[1].to_string(),
+                cols[2].to_string(),
+            )
         })
         .collect()
 }
@@ -34,7 +38,13 @@ fn kb(threshold: f32) -> Kb {
     let (articles, problems) = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("kb")).unwrap();
     assert!(problems.is_empty(), "{problems:?}");
     let kb = Kb::new(threshold);
-    kb.rebuild(articles, KbVersion { count: 1, last_update: 1 });
+    kb.rebuild(
+        articles,
+        KbVersion {
+            count: 1,
+            last_update: 1,
+        },
+    );
     kb
 }
 
@@ -59,7 +69,11 @@ fn evaluate(kb: &Kb, rows: &[(String, String, String)]) -> (f64, f64, Vec<String
             }
         }
     }
-    (ok as f64 / answerable as f64, missed as f64 / unanswerable as f64, wrong)
+    (
+        ok as f64 / answerable as f64,
+        missed as f64 / unanswerable as f64,
+        wrong,
+    )
 }
 
 #[test]
@@ -67,16 +81,38 @@ fn demo_kb_answers_real_questions() {
     let rows = rows();
     let answerable = rows.iter().filter(|r| r.1 != "-").count();
     let unanswerable = rows.len() - answerable;
-    assert!(answerable >= 90 && unanswerable >= 30, "the set is big enough");
+    assert!(
+        answerable >= 90 && unanswerable >= 30,
+        "the set is big enough"
+    );
     let (accuracy, miss_rate, wrong) = evaluate(&kb(THRESHOLD), &rows);
-    println!("KB quality at threshold {THRESHOLD}: top-1 accuracy {:.1}% on {answerable} answerable, {:.1}% of {unanswerable} unanswerable detected as misses", accuracy * 100.0, miss_rate * 100.0);
+    println!(
+        "KB quality at threshold {THRESHOLD}: top-1 accuracy {:.1}% on {answerable} answerable, {:.1}% of {unanswerable} unanswerable detected as misses",
+        accuracy * 100.0,
+        miss_rate * 100.0
+    );
     for w in &wrong {
         println!("  {w}");
     }
     let reached = accuracy >= TARGET.0 && miss_rate >= TARGET.1;
-    println!("issue target (85 % / 80 %): {}", if reached { "reached" } else { "NOT reached yet" });
-    assert!(accuracy >= FLOOR.0, "top-1 accuracy {accuracy:.3} fell below {}", FLOOR.0);
-    assert!(miss_rate >= FLOOR.1, "miss detection {miss_rate:.3} fell below {}", FLOOR.1);
+    println!(
+        "issue target (85 % / 80 %): {}",
+        if reached {
+            "reached"
+        } else {
+            "NOT reached yet"
+        }
+    );
+    assert!(
+        accuracy >= FLOOR.0,
+        "top-1 accuracy {accuracy:.3} fell below {}",
+        FLOOR.0
+    );
+    assert!(
+        miss_rate >= FLOOR.1,
+        "miss detection {miss_rate:.3} fell below {}",
+        FLOOR.1
+    );
 }
 
 /// Not a gate: shows how the threshold trades answers for misses (the
@@ -87,7 +123,11 @@ fn threshold_sweep() {
     let rows = rows();
     for t in (0..=30).map(|i| 0.2 + 0.01 * i as f32) {
         let (a, m, _) = evaluate(&kb(t), &rows);
-        println!("threshold {t:.2}: accuracy {:.1}%, misses detected {:.1}%", a * 100.0, m * 100.0);
+        println!(
+            "threshold {t:.2}: accuracy {:.1}%, misses detected {:.1}%",
+            a * 100.0,
+            m * 100.0
+        );
         assert!((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&m));
     }
 }

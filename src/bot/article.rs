@@ -111,7 +111,10 @@ fn apply_front_matter(a: &mut Article, front: &str) -> Result<(), String> {
             continue;
         }
         let Some((key, value)) = line.split_once(':') else {
-            return Err(format!("front matter line is not `key: value`: `{}`", raw.trim()));
+            return Err(format!(
+                "front matter line is not `key: value`: `{}`",
+                raw.trim()
+            ));
         };
         let key = key.trim().to_ascii_lowercase();
         let value = value.trim();
@@ -170,7 +173,8 @@ fn unquote(s: &str) -> String {
 /// Reads every `*.md` file of a folder. Returns the articles and, for each
 /// file that could not be used, its name and the reason.
 pub fn load_dir(dir: &Path) -> Result<(Vec<Article>, Vec<String>), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut articles = Vec::new();
     let mut problems = Vec::new();
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -186,10 +190,16 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Article>, Vec<String>), String> {
             continue;
         }
         if !valid_slug(slug) {
-            problems.push(format!("{}: file name is not a valid slug (letters, digits, - and _)", path.display()));
+            problems.push(format!(
+                "{}: file name is not a valid slug (letters, digits, - and _)",
+                path.display()
+            ));
             continue;
         }
-        match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| parse(slug, &t)) {
+        match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse(slug, &t))
+        {
             Ok(a) => articles.push(a),
             Err(e) => problems.push(format!("{}: {e}", path.display())),
         }
@@ -220,10 +230,21 @@ mod tests {
     #[test]
     fn plain_markdown_and_errors() {
         let a = parse("x", "# Hours\nWe open at 9.").unwrap();
-        assert_eq!((a.title.as_str(), a.body.as_str()), ("Hours", "We open at 9."));
+        assert_eq!(
+            (a.title.as_str(), a.body.as_str()),
+            ("Hours", "We open at 9.")
+        );
         assert!(parse("x", "no heading").unwrap_err().contains("title"));
-        assert!(parse("x", "# Only a title").unwrap_err().contains("no answer"));
-        assert!(parse("x", "---\nlang: en\n# T\nbody").unwrap_err().contains("never closed"));
+        assert!(
+            parse("x", "# Only a title")
+                .unwrap_err()
+                .contains("no answer")
+        );
+        assert!(
+            parse("x", "---\nlang: en\n# T\nbody")
+                .unwrap_err()
+                .contains("never closed")
+        );
         assert!(!valid_slug("../etc"));
         assert!(valid_slug("returns-id"));
     }

@@ -38,7 +38,13 @@ enum Outcome {
 }
 
 impl KbBot {
-    pub fn new(kb: Arc<Kb>, store: Store, human: HumanRequestDetector, llm: Option<Llm>, config: BotConfig) -> KbBot {
+    pub fn new(
+        kb: Arc<Kb>,
+        store: Store,
+        human: HumanRequestDetector,
+        llm: Option<Llm>,
+        config: BotConfig,
+    ) -> KbBot {
         KbBot {
             kb,
             store,
@@ -55,7 +61,9 @@ impl KbBot {
     }
 
     async fn divisions(&self) -> (Arc<Vec<Division>>, Arc<DivisionMatcher>) {
-        if let Some((at, list, matcher)) = &*self.divisions.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some((at, list, matcher)) =
+            &*self.divisions.lock().unwrap_or_else(|p| p.into_inner())
+        {
             if at.elapsed() < self.config.divisions_ttl {
                 return (list.clone(), matcher.clone());
             }
@@ -68,7 +76,8 @@ impl KbBot {
             }
         };
         let matcher = Arc::new(DivisionMatcher::new(&list));
-        *self.divisions.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), list.clone(), matcher.clone()));
+        *self.divisions.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), list.clone(), matcher.clone()));
         (list, matcher)
     }
 
@@ -108,10 +117,22 @@ impl KbBot {
         }
     }
 
-    async fn decide(&self, ctx: &BotContext, text: &str, lang: Lang, failures: i64, previous_bot: Option<&Message>) -> Outcome {
+    async fn decide(
+        &self,
+        ctx: &BotContext,
+        text: &str,
+        lang: Lang,
+        failures: i64,
+        previous_bot: Option<&Message>,
+    ) -> Outcome {
         let say = |l: Line| vec![draft(line(l, lang), None)];
         // A button reply carries its id; a typed reply is read as text.
-        let button = ctx.message.meta.as_ref().and_then(|m| m.get("button_id")).and_then(|v| v.as_str());
+        let button = ctx
+            .message
+            .meta
+            .as_ref()
+            .and_then(|m| m.get("button_id"))
+            .and_then(|v| v.as_str());
         if text.is_empty() && button.is_none() {
             return Outcome::Reply(say(Line::TextOnly), None);
         }
@@ -121,7 +142,10 @@ impl KbBot {
         if let Some(division) = self.triggered_division(text).await {
             return Outcome::Handover("division_prompt", Some(division), failures);
         }
-        let asked_feedback = previous_bot.is_some_and(|m| meta_flag(m, "ask_feedback"));
+        // Feedback is expected after an answer's "did this help?" and after
+        // the bot's own apology ("could you rephrase?").
+        let asked_feedback = previous_bot
+            .is_some_and(|m| meta_flag(m, "ask_feedback") || meta_flag(m, "after_failure"));
         let verdict = match button {
             Some(YES_ID) => Some(true),
             Some(NO_ID) => Some(false),
@@ -129,16 +153,28 @@ impl KbBot {
             _ => feedback(text).filter(|_| small_talk(text).is_none()),
         };
         match verdict {
-            Some(true) if asked_feedback || button.is_some() => return Outcome::Reply(say(Line::Glad), Some(0)),
-            Some(false) if asked_feedback || button.is_some() || previous_bot.is_some_and(|m| meta_has(m, "article")) => {
-                return self.failure(failures + 1, say(Line::Sorry), "failed_to_resolve");
+            Some(true) if asked_feedback || button.is_some() => {
+                return Outcome::Reply(say(Line::Glad), Some(0));
+            }
+            Some(false)
+                if asked_feedback
+                    || button.is_some()
+                    || previous_bot.is_some_and(|m| meta_has(m, "article")) =>
+            {
+                return self.failure(
+                    failures + 1,
+                    vec![apology(Line::Sorry, lang)],
+                    "failed_to_resolve",
+                );
             }
             _ => {}
         }
         match small_talk(text) {
             Some(SmallTalk::Greeting) => return Outcome::Reply(say(Line::Greeting), None),
             Some(SmallTalk::Thanks) => return Outcome::Reply(say(Line::Welcome), Some(0)),
-            Some(SmallTalk::Ack | SmallTalk::Yes | SmallTalk::No) => return Outcome::Reply(say(Line::Ack), None),
+            Some(SmallTalk::Ack | SmallTalk::Yes | SmallTalk::No) => {
+                return Outcome::Reply(say(Line::Ack), None);
+            }
             None => {}
         }
         self.answer(ctx, text, lang, failures, previous_bot).await
@@ -153,15 +189,29 @@ impl KbBot {
         }
     }
 
-    async fn answer(&self, ctx: &BotContext, text: &str, lang: Lang, failures: i64, previous_bot: Option<&Message>) -> Outcome {
+    async fn answer(
+        &self,
+        ctx: &BotContext,
+        text: &str,
+        lang: Lang,
+        failures: i64,
+        previous_bot: Option<&Message>,
+    ) -> Outcome {
         let result = self.kb.search(text);
         let mut answer: Option<(String, String, String)> = result.answer.as_ref().and_then(|hit| {
-            self.kb.article(&hit.slug).map(|a| (a.slug, a.title, a.body))
+            self.kb
+                .article(&hit.slug)
+                .map(|a| (a.slug, a.title, a.body))
         });
         if let Some(llm) = &self.llm {
             // The model writes the answer from the top articles, or says
             // they do not cover it (a miss). On failure: the lexical answer.
-            let articles: Vec<_> = result.hits.iter().take(3).filter_map(|h| self.kb.article(&h.slug)).collect();
+            let articles: Vec<_> = result
+                .hits
+                .iter()
+                .take(3)
+                .filter_map(|h| self.kb.article(&h.slug))
+                .collect();
             if !articles.is_empty() {
                 match llm.answer(text, Some(lang.code()), &articles).await {
                     Ok(LlmAnswer::Answer(written)) => {
@@ -169,7 +219,9 @@ impl KbBot {
                         answer = Some((top.slug.clone(), top.title.clone(), written));
                     }
                     Ok(LlmAnswer::NoAnswer) => answer = None,
-                    Err(e) => tracing::warn!(error = %e, "LLM answer failed; using the knowledge base directly"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LLM answer failed; using the knowledge base directly")
+                    }
                 }
             }
         }
@@ -178,13 +230,24 @@ impl KbBot {
             if self.config.handover_on_kb_miss {
                 return Outcome::Handover("lack_of_information", None, count);
             }
-            return self.failure(count, vec![draft(line(Line::NoAnswer, lang), None)], "failed_to_resolve");
+            return self.failure(
+                count,
+                vec![apology(Line::NoAnswer, lang)],
+                "failed_to_resolve",
+            );
         };
         if self.repeated(ctx, text, &slug, previous_bot) {
-            return self.failure(failures + 1, vec![draft(line(Line::Rephrase, lang), None)], "failed_to_resolve");
+            return self.failure(
+                failures + 1,
+                vec![apology(Line::Rephrase, lang)],
+                "failed_to_resolve",
+            );
         }
         let meta = json!({"article": slug, "article_title": title});
-        let mut question = draft(line(Line::AskFeedback, lang), Some(json!({"ask_feedback": true, "article": slug})));
+        let mut question = draft(
+            line(Line::AskFeedback, lang),
+            Some(json!({"ask_feedback": true, "article": slug})),
+        );
         question.quick_replies = feedback_buttons(lang);
         let mut first = draft(&fit(&body), Some(meta));
         first.reply_to = ctx.message.channel_message_id.clone();
@@ -193,7 +256,13 @@ impl KbBot {
 
     /// The same question again: the same words as the customer's previous
     /// message, or the same article right after it was just given.
-    fn repeated(&self, ctx: &BotContext, text: &str, slug: &str, previous_bot: Option<&Message>) -> bool {
+    fn repeated(
+        &self,
+        ctx: &BotContext,
+        text: &str,
+        slug: &str,
+        previous_bot: Option<&Message>,
+    ) -> bool {
         let previous_customer = ctx
             .history
             .iter()
@@ -205,7 +274,13 @@ impl KbBot {
             !a.is_empty() && a == b
         });
         let same_article = previous_bot
-            .and_then(|m| m.meta.as_ref()?.get("article")?.as_str().map(str::to_string))
+            .and_then(|m| {
+                m.meta
+                    .as_ref()?
+                    .get("article")?
+                    .as_str()
+                    .map(str::to_string)
+            })
             .is_some_and(|s| s == slug);
         same_words || same_article
     }
@@ -218,7 +293,9 @@ impl KbBot {
         if let Some(llm) = &self.llm {
             match llm.route(text, &list).await {
                 Ok(choice) => return choice,
-                Err(e) => tracing::warn!(error = %e, "LLM routing failed; matching divisions by keywords"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "LLM routing failed; matching divisions by keywords")
+                }
             }
         }
         matcher.trigger(text).map(|s| s.name)
@@ -245,7 +322,9 @@ impl KbBot {
             .best(&texts, hint.as_deref())
             .or_else(|| {
                 let default = self.config.default_division.as_ref()?;
-                list.iter().find(|d| d.name.eq_ignore_ascii_case(default)).map(|d| d.name.clone())
+                list.iter()
+                    .find(|d| d.name.eq_ignore_ascii_case(default))
+                    .map(|d| d.name.clone())
             })
             .or_else(|| list.first().map(|d| d.name.clone()))
     }
@@ -259,7 +338,9 @@ impl KbBot {
                 .collect();
             match llm.summarize(&transcript, reason).await {
                 Ok(s) => return s,
-                Err(e) => tracing::warn!(error = %e, "LLM summary failed; using the extractive one"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "LLM summary failed; using the extractive one")
+                }
             }
         }
         summary::extractive(&ctx.history, reason)
@@ -281,12 +362,21 @@ fn draft(text: &str, meta: Option<serde_json::Value>) -> OutboundDraft {
     }
 }
 
+/// A line after a failure; the customer's next "no" is feedback on it.
+fn apology(l: Line, lang: Lang) -> OutboundDraft {
+    draft(line(l, lang), Some(json!({"after_failure": true})))
+}
+
 fn meta_has(m: &Message, key: &str) -> bool {
     m.meta.as_ref().is_some_and(|v| v.get(key).is_some())
 }
 
 fn meta_flag(m: &Message, key: &str) -> bool {
-    m.meta.as_ref().and_then(|v| v.get(key)).and_then(|v| v.as_bool()) == Some(true)
+    m.meta
+        .as_ref()
+        .and_then(|v| v.get(key))
+        .and_then(|v| v.as_bool())
+        == Some(true)
 }
 
 /// The language to answer in: this message's, else the conversation's

@@ -61,7 +61,6 @@ pub struct Index {
     /// Field lengths per document and their averages.
     lens: Vec<[f32; 3]>,
     avg: [f32; 3],
-    max_idf: f32,
     /// Multi-word keyword phrases of each article, as terms.
     phrases: Vec<Vec<Vec<String>>>,
     /// What a word the KB does not know weighs in "best possible".
@@ -149,7 +148,6 @@ impl Index {
             idf,
             lens,
             avg,
-            max_idf,
         }
     }
 
@@ -263,5 +261,4 @@ impl Index {
         hits.truncate(limit);
         hits
     }
-
 }

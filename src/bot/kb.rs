@@ -76,7 +76,11 @@ impl Kb {
     /// Rebuilds from the database when it changed since the last build.
     pub async fn sync(&self, store: &Store) -> Result<bool, StoreError> {
         let version = store.kb_version().await?;
-        let known = self.current.read().unwrap_or_else(|p| p.into_inner()).version;
+        let known = self
+            .current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .version;
         if version == known {
             return Ok(false);
         }
@@ -87,7 +91,11 @@ impl Kb {
 
     /// The article with this slug in the current index.
     pub fn article(&self, slug: &str) -> Option<Article> {
-        self.index().articles.iter().find(|a| a.slug == slug).cloned()
+        self.index()
+            .articles
+            .iter()
+            .find(|a| a.slug == slug)
+            .cloned()
     }
 
     /// Searches and applies the answer rule. Cached per normalized query.
@@ -113,10 +121,13 @@ impl Kb {
             }
         };
         let hits: Vec<KbHit> = found.iter().map(|h| hit(h.doc, h.confidence)).collect();
-        let answer = found.first().filter(|h| h.confidence >= self.threshold).map(|h| {
-            let doc = twin_in(&index, h.doc, guess_lang(text)).unwrap_or(h.doc);
-            hit(doc, h.confidence)
-        });
+        let answer = found
+            .first()
+            .filter(|h| h.confidence >= self.threshold)
+            .map(|h| {
+                let doc = twin_in(&index, h.doc, guess_lang(text)).unwrap_or(h.doc);
+                hit(doc, h.confidence)
+            });
         KbResult { answer, hits }
     }
 }

@@ -75,7 +75,12 @@ impl Llm {
     }
 
     /// One chat completion at temperature 0.
-    pub async fn complete(&self, system: &str, user: &str, max_tokens: u32) -> Result<String, LlmError> {
+    pub async fn complete(
+        &self,
+        system: &str,
+        user: &str,
+        max_tokens: u32,
+    ) -> Result<String, LlmError> {
         use secrecy::ExposeSecret;
         let body = json!({
             "model": self.model,
@@ -86,14 +91,24 @@ impl Llm {
                 {"role": "user", "content": user},
             ],
         });
-        let mut req = self.client.post(&self.url).json(&body).timeout(self.timeout);
+        let mut req = self
+            .client
+            .post(&self.url)
+            .json(&body)
+            .timeout(self.timeout);
         if let Some(key) = &self.api_key {
             req = req.bearer_auth(key.expose_secret());
         }
         let resp = tokio::time::timeout(self.timeout, req.send())
             .await
             .map_err(|_| LlmError::Timeout)?
-            .map_err(|e| if e.is_timeout() { LlmError::Timeout } else { LlmError::Request(e.to_string()) })?;
+            .map_err(|e| {
+                if e.is_timeout() {
+                    LlmError::Timeout
+                } else {
+                    LlmError::Request(e.to_string())
+                }
+            })?;
         if !resp.status().is_success() {
             return Err(LlmError::Status(resp.status().as_u16()));
         }
@@ -112,7 +127,12 @@ impl Llm {
     }
 
     /// Answers only from `articles`; says so when they do not cover it.
-    pub async fn answer(&self, question: &str, lang: Option<&str>, articles: &[Article]) -> Result<LlmAnswer, LlmError> {
+    pub async fn answer(
+        &self,
+        question: &str,
+        lang: Option<&str>,
+        articles: &[Article],
+    ) -> Result<LlmAnswer, LlmError> {
         let system = format!(
             "You are the customer-support assistant of a shop. Answer the customer's message using ONLY \
              the knowledge-base articles provided. If they do not contain the answer, reply with exactly \
@@ -138,7 +158,11 @@ impl Llm {
     }
 
     /// Which division's handover rule this message meets, if any.
-    pub async fn route(&self, message: &str, divisions: &[Division]) -> Result<Option<String>, LlmError> {
+    pub async fn route(
+        &self,
+        message: &str,
+        divisions: &[Division],
+    ) -> Result<Option<String>, LlmError> {
         if divisions.is_empty() {
             return Ok(None);
         }
@@ -147,7 +171,12 @@ impl Llm {
              Reply with JSON only: {\"division\": \"<exact division name>\"} or {\"division\": null}.";
         let mut user = String::from("Divisions:\n");
         for d in divisions {
-            user.push_str(&format!("- {}: {} (keywords: {})\n", d.name, d.prompt, d.keywords.join(", ")));
+            user.push_str(&format!(
+                "- {}: {} (keywords: {})\n",
+                d.name,
+                d.prompt,
+                d.keywords.join(", ")
+            ));
         }
         user.push_str(&format!("\nCustomer message:\n{message}"));
         let text = self.complete(system, &user, 60).await?;
@@ -155,7 +184,8 @@ impl Llm {
             .find('{')
             .and_then(|s| text.rfind('}').map(|e| &text[s..=e]))
             .ok_or_else(|| LlmError::Malformed(format!("not JSON: {text}")))?;
-        let v: serde_json::Value = serde_json::from_str(json_part).map_err(|e| LlmError::Malformed(e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(json_part).map_err(|e| LlmError::Malformed(e.to_string()))?;
         Ok(v["division"].as_str().and_then(|name| {
             divisions
                 .iter()

@@ -70,8 +70,12 @@ pub fn line(line: Line, lang: Lang) -> &'static str {
         (NoAnswer, Id) => {
             "Maaf, kami belum punya jawaban untuk itu. Bisa ditulis dengan kata lain? Ketik \"admin\" untuk dibantu langsung oleh tim kami."
         }
-        (TextOnly, En) => "I can only read text for now. Could you write your question in a message?",
-        (TextOnly, Id) => "Saat ini kami hanya bisa membaca pesan teks. Boleh tuliskan pertanyaannya?",
+        (TextOnly, En) => {
+            "I can only read text for now. Could you write your question in a message?"
+        }
+        (TextOnly, Id) => {
+            "Saat ini kami hanya bisa membaca pesan teks. Boleh tuliskan pertanyaannya?"
+        }
     }
 }
 

@@ -35,7 +35,13 @@ pub fn extractive(history: &[Message], reason: &str) -> String {
     let answered: Vec<String> = history
         .iter()
         .filter(|m| m.author == Author::Bot)
-        .filter_map(|m| m.meta.as_ref()?.get("article_title")?.as_str().map(str::to_string))
+        .filter_map(|m| {
+            m.meta
+                .as_ref()?
+                .get("article_title")?
+                .as_str()
+                .map(str::to_string)
+        })
         .collect();
     let mut out = String::new();
     match asked.len() {

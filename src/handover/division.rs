@@ -34,12 +34,23 @@ const GENERIC: &str = "alihkan alih pindahkan hubungkan sambungkan teruskan oper
     user pengguna customer pelanggan konsumen jika kalau apabila bila ketika saat memiliki punya ada \
     ingin mau minta bertanya tanya soal tentang mengenai terkait divisi division team tim bagian human \
     manusia orang bicara hand over transfer route send forward when whenever if has have having wants \
-    want asks ask about regarding related customers users questions question issue issues";
+    want asks ask about regarding related customers users questions question issue issues order orders \
+    pesanan pesan produk product products barang item items need needs butuh perlu help bantuan";
 
 /// Intent families: a prompt or keyword using one word also matches the
 /// others, across English and Indonesian.
 const SYNONYMS: &[&[&str]] = &[
-    &["keluhan", "komplain", "complaint", "complain", "kecewa", "disappointed", "marah", "angry", "kesal"],
+    &[
+        "keluhan",
+        "komplain",
+        "complaint",
+        "complain",
+        "kecewa",
+        "disappointed",
+        "marah",
+        "angry",
+        "kesal",
+    ],
     &["tagihan", "billing", "invoice", "faktur"],
     &["refund", "pengembalian dana", "uang kembali", "money back"],
     &["rusak", "broken", "damaged", "cacat", "defective"],
@@ -100,7 +111,9 @@ impl DivisionMatcher {
                 }
             })
             .collect();
-        DivisionMatcher { divisions: prepared }
+        DivisionMatcher {
+            divisions: prepared,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -113,14 +126,14 @@ impl DivisionMatcher {
             .iter()
             .map(|d| {
                 let phrase_hits = d.phrases.iter().filter(|p| phrase_in(p, &msg)).count();
-                let prompt_hits = d
-                    .prompt_terms
-                    .iter()
-                    .filter(|t| msg.contains(t))
-                    .count();
+                let prompt_hits = d.prompt_terms.iter().filter(|t| msg.contains(t)).count();
                 // Few content words in a prompt: one is telling. Many: want two.
                 let needed = if d.prompt_terms.len() >= 4 { 2 } else { 1 };
-                let prompt_score = if prompt_hits >= needed { prompt_hits as f64 } else { 0.0 };
+                let prompt_score = if prompt_hits >= needed {
+                    prompt_hits as f64
+                } else {
+                    0.0
+                };
                 DivisionScore {
                     name: d.name.clone(),
                     score: 2.0 * phrase_hits as f64 + prompt_score,
@@ -173,26 +186,58 @@ mod tests {
 
     fn divisions() -> Vec<Division> {
         vec![
-            Division { id: 1, name: "Sales".into(), prompt: "Hand over when the customer wants a quote for bulk orders".into(), keywords: vec!["wholesale".into(), "grosir".into()] },
-            Division { id: 2, name: "Complaints".into(), prompt: "Alihkan ke agent jika user memiliki keluhan".into(), keywords: vec![] },
-            Division { id: 3, name: "Billing".into(), prompt: "".into(), keywords: vec!["invoice".into(), "double charged".into()] },
+            Division {
+                id: 1,
+                name: "Sales".into(),
+                prompt: "Hand over when the customer wants a quote for bulk orders".into(),
+                keywords: vec!["wholesale".into(), "grosir".into()],
+            },
+            Division {
+                id: 2,
+                name: "Complaints".into(),
+                prompt: "Alihkan ke agent jika user memiliki keluhan".into(),
+                keywords: vec![],
+            },
+            Division {
+                id: 3,
+                name: "Billing".into(),
+                prompt: "".into(),
+                keywords: vec!["invoice".into(), "double charged".into()],
+            },
         ]
     }
 
     #[test]
     fn complaints_by_prompt_word_and_its_synonyms() {
         let m = DivisionMatcher::new(&divisions());
-        for text in ["saya mau komplain", "ini keluhan saya", "I want to file a complaint", "saya kecewa banget"] {
-            assert_eq!(m.trigger(text).map(|s| s.name), Some("Complaints".into()), "{text}");
+        for text in [
+            "saya mau komplain",
+            "ini keluhan saya",
+            "I want to file a complaint",
+            "saya kecewa banget",
+        ] {
+            assert_eq!(
+                m.trigger(text).map(|s| s.name),
+                Some("Complaints".into()),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn keywords_trigger_and_ordinary_questions_do_not() {
         let m = DivisionMatcher::new(&divisions());
-        assert_eq!(m.trigger("I was double charged on my card").unwrap().name, "Billing");
+        assert_eq!(
+            m.trigger("I was double charged on my card").unwrap().name,
+            "Billing"
+        );
         assert_eq!(m.trigger("harga grosir berapa?").unwrap().name, "Sales");
-        for text in ["how long does shipping take", "jam buka toko", "where is my order", "hi"] {
+        for text in [
+            "how long does shipping take",
+            "jam buka toko",
+            "where is my order",
+            "hi",
+        ] {
             assert!(m.trigger(text).is_none(), "{text}");
         }
     }
@@ -200,8 +245,14 @@ mod tests {
     #[test]
     fn best_over_a_conversation_uses_the_hint() {
         let m = DivisionMatcher::new(&divisions());
-        assert_eq!(m.best(&["where is my order"], Some("billing")), Some("Billing".into()));
+        assert_eq!(
+            m.best(&["where is my order"], Some("billing")),
+            Some("Billing".into())
+        );
         assert_eq!(m.best(&["where is my order"], None), None);
-        assert_eq!(m.best(&["hello", "my invoice is wrong"], Some("Sales")), Some("Billing".into()));
+        assert_eq!(
+            m.best(&["hello", "my invoice is wrong"], Some("Sales")),
+            Some("Billing".into())
+        );
     }
 }

@@ -65,7 +65,10 @@ async fn create(
     JsonBody(d): JsonBody<NewDivision>,
 ) -> Result<(StatusCode, Json<Division>), ApiError> {
     check_name(&d.name)?;
-    let created = s.store.create_division(d.name.trim(), d.prompt.trim(), &d.keywords).await?;
+    let created = s
+        .store
+        .create_division(d.name.trim(), d.prompt.trim(), &d.keywords)
+        .await?;
     s.divisions_changed();
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -82,15 +85,27 @@ async fn update(
     }
     let d = s
         .store
-        .update_division(id, p.name.as_deref().map(str::trim), p.prompt.as_deref(), p.keywords.as_deref())
+        .update_division(
+            id,
+            p.name.as_deref().map(str::trim),
+            p.prompt.as_deref(),
+            p.keywords.as_deref(),
+        )
         .await
         .map_err(not_found)?;
     s.divisions_changed();
     Ok(Json(d))
 }
 
-async fn remove(State(s): State<AppState>, _a: Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    s.store.delete_division(id_of(&id)?).await.map_err(not_found)?;
+async fn remove(
+    State(s): State<AppState>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.store
+        .delete_division(id_of(&id)?)
+        .await
+        .map_err(not_found)?;
     s.divisions_changed();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -25,7 +25,11 @@ async fn list(State(s): State<AppState>, _a: Admin) -> Result<Json<Value>, ApiEr
     Ok(Json(json!({"articles": s.store.kb_articles().await?})))
 }
 
-async fn show(State(s): State<AppState>, _a: Admin, Path(slug): Path<String>) -> Result<Json<Article>, ApiError> {
+async fn show(
+    State(s): State<AppState>,
+    _a: Admin,
+    Path(slug): Path<String>,
+) -> Result<Json<Article>, ApiError> {
     s.store
         .kb_articles()
         .await?
@@ -62,14 +66,18 @@ async fn write(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Article>), ApiError> {
     if !article::valid_slug(&slug) {
-        return Err(ApiError::field("slug", "use letters, digits, `-` and `_` (at most 120)"));
+        return Err(ApiError::field(
+            "slug",
+            "use letters, digits, `-` and `_` (at most 120)",
+        ));
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     let a = if content_type.starts_with("text/markdown") || content_type.starts_with("text/plain") {
         article::parse(&slug, text).map_err(|e| ApiError::field("body", e))?
     } else if content_type.starts_with("application/json") {
@@ -90,7 +98,10 @@ async fn write(
             slug: slug.clone(),
             title: b.title.trim().to_string(),
             body: b.body.trim().to_string(),
-            lang: b.lang.map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty()),
+            lang: b
+                .lang
+                .map(|l| l.trim().to_ascii_lowercase())
+                .filter(|l| !l.is_empty()),
             tags: b.tags,
             keywords: b.keywords,
             division: b.division.filter(|d| !d.trim().is_empty()),
@@ -103,10 +114,21 @@ async fn write(
     };
     let created = s.store.put_article(&a).await?;
     s.kb.sync(&s.store).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(a)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(a),
+    ))
 }
 
-async fn remove(State(s): State<AppState>, _a: Admin, Path(slug): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove(
+    State(s): State<AppState>,
+    _a: Admin,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.store.delete_article(&slug).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::not_found("article"),
         other => other.into(),

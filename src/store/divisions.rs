@@ -26,12 +26,20 @@ impl Store {
     pub async fn divisions(&self) -> Result<Vec<Division>, StoreError> {
         let rows = self
             .db
-            .fetch_all("SELECT id, name, prompt, keywords FROM divisions ORDER BY id", &[])
+            .fetch_all(
+                "SELECT id, name, prompt, keywords FROM divisions ORDER BY id",
+                &[],
+            )
             .await?;
         rows.iter().map(division_from).collect()
     }
 
-    pub async fn create_division(&self, name: &str, prompt: &str, keywords: &[String]) -> Result<Division, StoreError> {
+    pub async fn create_division(
+        &self,
+        name: &str,
+        prompt: &str,
+        keywords: &[String],
+    ) -> Result<Division, StoreError> {
         let now = self.now();
         let kw = serde_json::to_string(keywords).unwrap_or_else(|_| "[]".into());
         let mut tx = self.begin().await?;
@@ -44,8 +52,13 @@ impl Store {
             .await
             .map_err(|e| unique(e, name))?;
         let d = division_from(&row)?;
-        tx.event("division.created", None, serde_json::json!({"id": d.id, "name": d.name}), now)
-            .await?;
+        tx.event(
+            "division.created",
+            None,
+            serde_json::json!({"id": d.id, "name": d.name}),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(d)
     }

@@ -55,7 +55,13 @@ impl Store {
         })
     }
 
-    async fn put_article_tx(&self, tx: &mut super::Tx, a: &Article, source: &str, now: i64) -> Result<(), StoreError> {
+    async fn put_article_tx(
+        &self,
+        tx: &mut super::Tx,
+        a: &Article,
+        source: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
         let keywords = serde_json::to_string(&a.keywords).unwrap_or_else(|_| "[]".into());
         tx.execute(
@@ -87,11 +93,15 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin().await?;
         let existed = tx
-            .fetch_optional("SELECT slug FROM kb_articles WHERE slug = $1", params![a.slug.as_str()])
+            .fetch_optional(
+                "SELECT slug FROM kb_articles WHERE slug = $1",
+                params![a.slug.as_str()],
+            )
             .await?
             .is_some();
         self.put_article_tx(&mut tx, a, "api", now).await?;
-        tx.event("kb.updated", None, serde_json::json!({"slug": a.slug}), now).await?;
+        tx.event("kb.updated", None, serde_json::json!({"slug": a.slug}), now)
+            .await?;
         tx.commit().await?;
         Ok(!existed)
     }
@@ -105,15 +115,23 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        tx.event("kb.updated", None, serde_json::json!({"slug": slug, "deleted": true}), now)
-            .await?;
+        tx.event(
+            "kb.updated",
+            None,
+            serde_json::json!({"slug": slug, "deleted": true}),
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Imports a folder's articles: each one is created or replaced, and
     /// articles that came from files but are no longer among them are
     /// removed (articles written through the API are kept). One transaction.
-    pub async fn import_articles(&self, articles: &[Article]) -> Result<(usize, usize), StoreError> {
+    pub async fn import_articles(
+        &self,
+        articles: &[Article],
+    ) -> Result<(usize, usize), StoreError> {
         let now = self.now();
         let mut tx = self.begin().await?;
         for a in articles {
@@ -126,8 +144,11 @@ impl Store {
         for row in existing {
             let slug = row.text("slug")?;
             if !articles.iter().any(|a| a.slug == slug) {
-                tx.execute("DELETE FROM kb_articles WHERE slug = $1", params![slug.as_str()])
-                    .await?;
+                tx.execute(
+                    "DELETE FROM kb_articles WHERE slug = $1",
+                    params![slug.as_str()],
+                )
+                .await?;
                 removed += 1;
             }
         }

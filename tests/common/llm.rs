@@ -40,7 +40,9 @@ impl FakeLlm {
             answer: Arc::new(Mutex::new("LLM says: shipping takes 2-3 days.".into())),
             route_to: Arc::new(Mutex::new(None)),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let app = axum::Router::new()
             .route("/v1/chat/completions", post(complete))
@@ -54,7 +56,12 @@ impl FakeLlm {
     }
 
     pub fn kinds(&self) -> Vec<String> {
-        self.requests.lock().expect("lock").iter().map(kind_of).collect()
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(kind_of)
+            .collect()
     }
 }
 
@@ -82,7 +89,14 @@ async fn complete(State(fake): State<FakeLlm>, Json(body): Json<Value>) -> Respo
     fake.requests.lock().expect("lock").push(body);
     match fake.mode.load(Ordering::SeqCst) {
         ERROR_500 => return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
-        RATE_LIMITED => return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "slow down").into_response(),
+        RATE_LIMITED => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "30")],
+                "slow down",
+            )
+                .into_response();
+        }
         SLOW => {
             tokio::time::sleep(Duration::from_secs(5)).await;
         }

@@ -1,0 +1,243 @@
+//! The knowledge base through the admin API and `baton kb import`.
+
+mod common;
+
+use common::{Backend, Setup, wait_until};
+use serde_json::{Value, json};
+
+async fn kb_articles_are_managed_and_searched(backend: Backend) {
+    let app = Setup::new(backend).start().await;
+    let list: Value = app
+        .get("/api/v1/kb/articles")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list["articles"].as_array().unwrap().len() >= 25,
+        "demo KB imported at startup"
+    );
+
+    let r: Value = app
+        .get("/api/v1/kb/search?q=berapa%20lama%20pengiriman%20ke%20medan")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["answer"]["slug"], "shipping-times-id");
+    assert!(r["hits"].as_array().unwrap().len() >= 2);
+    let r: Value = app
+        .get("/api/v1/kb/search?q=do%20you%20repair%20motorbikes")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r["answer"].is_null(), "a miss: {r}");
+
+    // Create through the API (JSON), then find it.
+    let put = app
+        .client
+        .put(app.url("/api/v1/kb/articles/gift-wrap"))
+        .bearer_auth(common::ADMIN)
+        .json(&json!({"title": "Do you gift wrap orders?", "body": "Yes, gift wrapping costs Rp10.000 per order; choose it at checkout.", "lang": "en", "keywords": ["gift wrap", "wrapping", "present"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201);
+    let r: Value = app
+        .get("/api/v1/kb/search?q=can%20you%20gift%20wrap%20my%20order")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["answer"]["slug"], "gift-wrap", "{r}");
+
+    // Replace with Markdown.
+    let put = app
+        .client
+        .put(app.url("/api/v1/kb/articles/gift-wrap"))
+        .bearer_auth(common::ADMIN)
+        .header("content-type", "text/markdown")
+        .body("---\nlang: en\nkeywords: [gift wrap]\n---\n# Gift wrapping\n\nFree gift wrapping on every order.")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let a: Value = app
+        .get("/api/v1/kb/articles/gift-wrap")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["title"], "Gift wrapping");
+
+    // Bad input.
+    let bad = app
+        .client
+        .put(app.url("/api/v1/kb/articles/bad%20slug"))
+        .bearer_auth(common::ADMIN)
+        .json(&json!({"title": "t", "body": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let bad = app
+        .client
+        .put(app.url("/api/v1/kb/articles/x"))
+        .bearer_auth(common::ADMIN)
+        .header("content-type", "text/markdown")
+        .body("no title here")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let empty = app.get("/api/v1/kb/search?q=").send().await.unwrap();
+    assert_eq!(empty.status(), 422);
+
+    // Delete.
+    let del = app
+        .client
+        .delete(app.url("/api/v1/kb/articles/gift-wrap"))
+        .bearer_auth(common::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    let del = app
+        .client
+        .delete(app.url("/api/v1/kb/articles/gift-wrap"))
+        .bearer_auth(common::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 404);
+    let r: Value = app
+        .get("/api/v1/kb/search?q=can%20you%20gift%20wrap%20my%20order")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(r["answer"]["slug"], "gift-wrap");
+    app.stop().await;
+}
+
+async fn divisions_are_managed(backend: Backend) {
+    let app = Setup::new(backend).start().await;
+    let r = app
+        .post("/api/v1/divisions")
+        .json(&json!({"name": "Billing", "prompt": "invoices", "keywords": ["invoice"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let d: Value = r.json().await.unwrap();
+    let again = app
+        .post("/api/v1/divisions")
+        .json(&json!({"name": "Billing"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let id = d["id"].as_i64().unwrap();
+    let p: Value = app
+        .client
+        .patch(app.url(&format!("/api/v1/divisions/{id}")))
+        .bearer_auth(common::ADMIN)
+        .json(&json!({"keywords": ["invoice", "tagihan"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["keywords"], json!(["invoice", "tagihan"]));
+    let list: Value = app
+        .get("/api/v1/divisions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["divisions"].as_array().unwrap().len(), 1);
+    let del = app
+        .client
+        .delete(app.url(&format!("/api/v1/divisions/{id}")))
+        .bearer_auth(common::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    let missing = app
+        .client
+        .patch(app.url("/api/v1/divisions/999"))
+        .bearer_auth(common::ADMIN)
+        .json(&json!({"name": "X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+on_both_backends!(kb_articles_are_managed_and_searched, divisions_are_managed);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kb_import_command_reaches_a_running_gateway() {
+    let app = Setup::new(Backend::Sqlite).start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("loyalty.md"), "---\nlang: en\nkeywords: [loyalty points, points]\n---\n# Loyalty points\n\nEvery Rp10.000 spent earns one point.").unwrap();
+    std::fs::write(dir.path().join("broken.md"), "no heading").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["kb", "import"])
+        .arg(dir.path())
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("imported 1 article(s)"), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("broken.md") && stderr.contains("title"),
+        "{stderr}"
+    );
+    assert!(
+        !out.status.success(),
+        "a skipped file makes the command fail"
+    );
+    wait_until("the gateway reloaded its index", || async {
+        let r: Value = app
+            .get("/api/v1/kb/search?q=how%20do%20loyalty%20points%20work")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["answer"]["slug"] == "loyalty"
+    })
+    .await;
+    // The demo articles came from another import and are gone now.
+    let list: Value = app
+        .get("/api/v1/kb/articles")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["articles"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
