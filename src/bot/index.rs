@@ -56,6 +56,8 @@ pub struct Index {
     terms: Vec<String>,
     /// Term ids by character length, for typo lookups.
     by_len: Vec<Vec<u32>>,
+    /// Which characters each term contains (see [`char_mask`]).
+    masks: Vec<u64>,
     postings: Vec<Vec<Posting>>,
     idf: Vec<f32>,
     /// Field lengths per document and their averages.
@@ -118,6 +120,7 @@ impl Index {
                 avg[f] += l[f] / n;
             }
         }
+        let masks: Vec<u64> = terms.iter().map(|t| char_mask(t)).collect();
         let mut by_len: Vec<Vec<u32>> = Vec::new();
         for (id, t) in terms.iter().enumerate() {
             let len = t.chars().count();
@@ -144,6 +147,7 @@ impl Index {
             vocab,
             terms,
             by_len,
+            masks,
             postings,
             idf,
             lens,
@@ -171,8 +175,14 @@ impl Index {
             return Vec::new();
         }
         let mut found = Vec::new();
+        let mask = char_mask(token);
         for l in len.saturating_sub(budget)..=len + budget {
             for id in self.by_len.get(l).into_iter().flatten() {
+                // One edit changes at most two characters' presence: a cheap
+                // test that skips most of the vocabulary.
+                if (self.masks[*id as usize] ^ mask).count_ones() as usize > 2 * budget {
+                    continue;
+                }
                 let term = &self.terms[*id as usize];
                 if let Some(d) = edit_distance_within(token, term, budget) {
                     found.push((*id, d));
@@ -261,4 +271,17 @@ impl Index {
         hits.truncate(limit);
         hits
     }
+}
+
+/// A bit per character class present in a term (letters, digits, the rest
+/// folded together), for the typo lookup's pre-filter.
+fn char_mask(term: &str) -> u64 {
+    term.chars().fold(0u64, |m, c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + (c as u32 - '0' as u32),
+            other => 36 + (other as u32 % 28),
+        };
+        m | (1 << bit)
+    })
 }
