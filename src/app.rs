@@ -14,12 +14,13 @@ use crate::bot::llm::Llm;
 use crate::bot::{BotConfig, KbBot, article, intent::HumanRequestDetector};
 use crate::config::Config;
 use crate::conversation::{Clock, SystemClock};
-use crate::http::{self, ApiLimiter, AppState};
+use crate::http::{self, ApiLimiter, AppState, WhatsappHook};
 use crate::ingest::Ingestor;
 use crate::metrics::Metrics;
-use crate::outbox::Outbox;
-use crate::router::{Bot, Router, RouterConfig};
+use crate::outbox::{Outbox, Pacing};
+use crate::router::{BeforeBot, Bot, Router, RouterConfig};
 use crate::store::Store;
+use baton_channel_whatsapp::WhatsappChannel;
 
 /// Knobs tests (and embedders) may turn; the defaults are production's.
 pub struct AppOptions {
@@ -91,10 +92,45 @@ pub async fn run_with(
                 api.callback_url.clone(),
                 WebhookSecret::new(api.secret.expose_secret()),
             );
-            outbox = outbox.with_channel(Arc::new(channel), Some(api.mps));
+            outbox = outbox.with_channel(
+                Arc::new(channel),
+                Pacing {
+                    per_destination: Some(api.mps),
+                    per_recipient: None,
+                },
+            );
             tracing::info!(callback = %api.callback_url, "API channel enabled");
         }
         None => tracing::info!("API channel replies disabled: API_CHANNEL_CALLBACK_URL is not set"),
+    }
+
+    let whatsapp = config.whatsapp.as_ref().map(|w| {
+        let channel = WhatsappChannel::new(
+            client.clone(),
+            &w.api_base,
+            w.access_token.expose_secret().to_string(),
+            w.phone_number_ids.clone(),
+        );
+        tracing::info!(numbers = ?w.phone_number_ids, api = %w.api_base, "WhatsApp channel enabled");
+        Arc::new(WhatsappHook {
+            channel,
+            app_secret: w.app_secret.clone(),
+            verify_token: w.verify_token.clone(),
+            numbers: w.phone_number_ids.clone(),
+            reengage_template: w.reengage_template.clone(),
+        })
+    });
+    match (&whatsapp, &config.whatsapp) {
+        (Some(hook), Some(w)) => {
+            outbox = outbox.with_channel(
+                Arc::new(hook.channel.clone()),
+                Pacing {
+                    per_destination: Some(w.mps),
+                    per_recipient: Some((w.pair_interval, w.pair_burst)),
+                },
+            );
+        }
+        _ => tracing::info!("WhatsApp channel disabled: WHATSAPP_* variables are not set"),
     }
 
     let kb = Arc::new(Kb::new(config.bot.answer_threshold));
@@ -122,6 +158,10 @@ pub async fn run_with(
         metrics.clone(),
         router_config,
     );
+    let router = match &whatsapp {
+        Some(hook) => router.with_before_bot(typing_indicator(hook.channel.clone())),
+        None => router,
+    };
     let ingestor = Ingestor::start(store.clone(), router.clone(), metrics.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -152,6 +192,7 @@ pub async fn run_with(
         limiter: Arc::new(ApiLimiter::new(config.api_rate_limit)),
         kb,
         bot: kb_bot,
+        whatsapp,
     };
     let app = http::router(state, config.body_limit, config.request_timeout);
     tracing::info!(listen = %listener.local_addr()?, "Baton is listening");
@@ -228,4 +269,24 @@ fn spawn_kb_sync(kb: Arc<Kb>, store: Store, mut stop: watch::Receiver<bool>) {
             }
         }
     });
+}
+
+/// WhatsApp: mark the customer's message read and show "typing…" while
+/// the bot answers. Fire and forget; a failure only costs the indicator.
+fn typing_indicator(channel: WhatsappChannel) -> BeforeBot {
+    Arc::new(move |conversation, message| {
+        if conversation.channel != crate::conversation::ChannelKind::Whatsapp {
+            return;
+        }
+        let Some(wamid) = message.channel_message_id.clone() else {
+            return;
+        };
+        let channel = channel.clone();
+        let account = conversation.account.clone();
+        tokio::spawn(async move {
+            if let Err(e) = channel.mark_read_typing(account.as_deref(), &wamid).await {
+                tracing::debug!(error = %e, "mark-as-read failed");
+            }
+        });
+    })
 }

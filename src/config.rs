@@ -109,6 +109,53 @@ pub struct Settings {
     /// Longest wait for one LLM call before falling back to the plain bot.
     #[arg(long, env = "LLM_TIMEOUT", default_value = "8s")]
     pub llm_timeout: String,
+    /// Permanent access token of the Meta app's system user.
+    #[arg(long, env = "WHATSAPP_ACCESS_TOKEN", hide_env_values = true)]
+    pub whatsapp_access_token: Option<String>,
+    /// Phone number id(s) this gateway serves, comma-separated.
+    #[arg(long, env = "WHATSAPP_PHONE_NUMBER_ID")]
+    pub whatsapp_phone_number_id: Option<String>,
+    /// The Meta app's secret: verifies `X-Hub-Signature-256` on webhooks.
+    #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
+    pub whatsapp_app_secret: Option<String>,
+    /// The token you type in Meta's webhook settings (verification handshake).
+    #[arg(long, env = "WHATSAPP_VERIFY_TOKEN", hide_env_values = true)]
+    pub whatsapp_verify_token: Option<String>,
+    /// Graph API base with version.
+    #[arg(
+        long,
+        env = "WHATSAPP_API_BASE",
+        default_value = "https://graph.facebook.com/v23.0"
+    )]
+    pub whatsapp_api_base: String,
+    /// Messages per second per business number.
+    #[arg(long, env = "WHATSAPP_MPS", default_value = "80")]
+    pub whatsapp_mps: String,
+    /// Messages a single customer may receive in a burst before pacing
+    /// (Meta's pair limit: about one message per 6 s sustained).
+    #[arg(long, env = "WHATSAPP_PAIR_BURST", default_value = "5")]
+    pub whatsapp_pair_burst: String,
+    /// Sustained interval between messages to one customer.
+    #[arg(long, env = "WHATSAPP_PAIR_INTERVAL", default_value = "6s")]
+    pub whatsapp_pair_interval: String,
+    /// Template sent instead of a free-form agent reply outside the 24-hour
+    /// window, as `name:language` (e.g. `reengage:en_US`).
+    #[arg(long, env = "WHATSAPP_REENGAGE_TEMPLATE")]
+    pub whatsapp_reengage_template: Option<String>,
+}
+
+/// The WhatsApp channel, when configured.
+#[derive(Debug, Clone)]
+pub struct WhatsappConfig {
+    pub access_token: SecretString,
+    pub phone_number_ids: Vec<String>,
+    pub app_secret: SecretString,
+    pub verify_token: SecretString,
+    pub api_base: String,
+    pub mps: u32,
+    pub pair_burst: u32,
+    pub pair_interval: Duration,
+    pub reengage_template: Option<baton_channel::Template>,
 }
 
 /// The LLM endpoint, when configured.
@@ -163,6 +210,7 @@ pub struct Config {
     pub api_channel: Option<ApiChannelConfig>,
     pub outbox: OutboxConfig,
     pub bot: BotSettings,
+    pub whatsapp: Option<WhatsappConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -338,6 +386,7 @@ impl Settings {
                 .unwrap_or_default(),
         };
         let bot = self.bot_settings(&mut p);
+        let whatsapp = self.whatsapp_settings(&mut p);
         if !p.0.is_empty() {
             return Err(p.0);
         }
@@ -386,6 +435,94 @@ impl Settings {
             },
             outbox,
             bot,
+            whatsapp,
+        })
+    }
+
+    fn whatsapp_settings(&self, p: &mut Problems) -> Option<WhatsappConfig> {
+        let token = non_empty(&self.whatsapp_access_token);
+        let numbers = non_empty(&self.whatsapp_phone_number_id);
+        let secret = non_empty(&self.whatsapp_app_secret);
+        let verify = non_empty(&self.whatsapp_verify_token);
+        let given = [token, numbers, secret, verify];
+        if given.iter().all(Option::is_none) {
+            return None;
+        }
+        // Some but not all: a half-configured channel is a mistake to report.
+        for (value, var) in given.iter().zip([
+            "WHATSAPP_ACCESS_TOKEN",
+            "WHATSAPP_PHONE_NUMBER_ID",
+            "WHATSAPP_APP_SECRET",
+            "WHATSAPP_VERIFY_TOKEN",
+        ]) {
+            if value.is_none() {
+                p.0.push(format!(
+                    "{var}: missing (expected it with the other WHATSAPP_* variables)"
+                ));
+            }
+        }
+        let ids: Vec<String> = numbers
+            .map(|n| {
+                n.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if numbers.is_some()
+            && (ids.is_empty() || ids.iter().any(|i| !i.chars().all(|c| c.is_ascii_digit())))
+        {
+            p.0.push(
+                "WHATSAPP_PHONE_NUMBER_ID: expected comma-separated numeric phone number ids"
+                    .into(),
+            );
+        }
+        let api_base = p.check(
+            "WHATSAPP_API_BASE",
+            "an http(s) URL",
+            parse_url(&self.whatsapp_api_base),
+        );
+        let mps = p.check(
+            "WHATSAPP_MPS",
+            "a positive whole number",
+            positive::<u32>(&self.whatsapp_mps),
+        );
+        let pair_burst = p.check(
+            "WHATSAPP_PAIR_BURST",
+            "a positive whole number",
+            positive::<u32>(&self.whatsapp_pair_burst),
+        );
+        let pair_interval = p.check(
+            "WHATSAPP_PAIR_INTERVAL",
+            "a duration such as 6s",
+            parse_duration(&self.whatsapp_pair_interval),
+        );
+        let reengage_template = non_empty(&self.whatsapp_reengage_template).and_then(|t| {
+            p.check(
+                "WHATSAPP_REENGAGE_TEMPLATE",
+                "name:language, e.g. reengage:en_US",
+                match t.split_once(':') {
+                    Some((name, lang)) if !name.trim().is_empty() && !lang.trim().is_empty() => {
+                        Ok(baton_channel::Template {
+                            name: name.trim().to_string(),
+                            language: lang.trim().to_string(),
+                        })
+                    }
+                    _ => Err(format!("`{t}` is not name:language")),
+                },
+            )
+        });
+        Some(WhatsappConfig {
+            access_token: SecretString::from(token?.to_string()),
+            phone_number_ids: ids,
+            app_secret: SecretString::from(secret?.to_string()),
+            verify_token: SecretString::from(verify?.to_string()),
+            api_base: api_base?,
+            mps: mps?,
+            pair_burst: pair_burst?,
+            pair_interval: pair_interval?,
+            reengage_template,
         })
     }
 
@@ -479,6 +616,15 @@ impl Config {
         match &self.api_channel {
             Some(a) => s.push_str(&format!("  api: enabled (callback {})\n", a.callback_url)),
             None => s.push_str("  api: inbound only (API_CHANNEL_CALLBACK_URL not set)\n"),
+        }
+        match &self.whatsapp {
+            Some(w) => s.push_str(&format!(
+                "  whatsapp: enabled (numbers {}, {} msg/s each, API {})\n",
+                w.phone_number_ids.join(", "),
+                w.mps,
+                w.api_base
+            )),
+            None => s.push_str("  whatsapp: disabled (WHATSAPP_* not set)\n"),
         }
         s.push_str(&format!(
             "bot: max failures {}, handover on KB miss {}, answer threshold {}\n",

@@ -24,10 +24,22 @@ use crate::store::{Attempt, OutboxRow, Store};
 /// Lease taken on claimed rows: longer than any single send may take.
 const LEASE_MS: i64 = 60_000;
 
-/// A channel as the outbox uses it: the sender and its rate limit.
+/// A channel as the outbox uses it: the sender and its rate limits.
 struct Route {
     channel: Arc<dyn Channel>,
+    /// Per destination (the provider account/number a message leaves from).
     limiter: Option<DefaultKeyedRateLimiter<String>>,
+    /// Per recipient (WhatsApp's pair limit), keyed by destination + handle.
+    per_recipient: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+/// How a channel's sends are paced.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pacing {
+    /// Sends per second per destination.
+    pub per_destination: Option<u32>,
+    /// One send per this interval per recipient, after a burst of `burst`.
+    pub per_recipient: Option<(Duration, u32)>,
 }
 
 #[derive(Clone)]
@@ -59,24 +71,55 @@ impl Outbox {
         }
     }
 
-    /// Registers a channel, paced to `per_second` sends per destination.
-    /// Only valid before the outbox is shared.
-    pub fn with_channel(mut self, channel: Arc<dyn Channel>, per_second: Option<u32>) -> Self {
-        let limiter = per_second
+    /// Registers a channel with its pacing. Only valid before the outbox is
+    /// shared.
+    pub fn with_channel(mut self, channel: Arc<dyn Channel>, pacing: Pacing) -> Self {
+        let limiter = pacing
+            .per_destination
             .and_then(NonZeroU32::new)
             .map(|n| RateLimiter::keyed(Quota::per_second(n)));
+        let per_recipient = pacing.per_recipient.and_then(|(every, burst)| {
+            let quota = Quota::with_period(every)?.allow_burst(NonZeroU32::new(burst)?);
+            Some(RateLimiter::keyed(quota))
+        });
         let kind = channel.kind().as_str().to_string();
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.routes.insert(kind, Route { channel, limiter });
+            inner.routes.insert(
+                kind,
+                Route {
+                    channel,
+                    limiter,
+                    per_recipient,
+                },
+            );
         }
         self
     }
 
-    /// Sends rows this process already holds the lease on.
+    /// Sends rows this process already holds the lease on. Rows of one
+    /// conversation go out one after another, in order (a bot answer and
+    /// its follow-up question must not swap); conversations in parallel.
     pub fn dispatch(&self, rows: Vec<OutboxRow>) {
+        let mut groups: Vec<(Option<i64>, Vec<OutboxRow>)> = Vec::new();
         for row in rows {
+            let conversation = serde_json::from_str::<serde_json::Value>(&row.payload)
+                .ok()
+                .and_then(|v| v["conversation_id"].as_i64());
+            match groups
+                .iter_mut()
+                .find(|(c, _)| c.is_some() && *c == conversation)
+            {
+                Some((_, list)) => list.push(row),
+                None => groups.push((conversation, vec![row])),
+            }
+        }
+        for (_, list) in groups {
             let this = self.clone();
-            tokio::spawn(async move { this.deliver(row).await });
+            tokio::spawn(async move {
+                for row in list {
+                    this.deliver(row).await;
+                }
+            });
         }
     }
 
@@ -168,10 +211,14 @@ impl Outbox {
                 .outbox_fail(row, "dropped", reason, &attempt(clock, None))
                 .await;
         }
-        if let Some(limiter) = &route.limiter {
-            limiter
-                .until_key_ready(&route.channel.destination(&out))
+        // Paced, never dropped: a send waits for its turn.
+        let destination = route.channel.destination(&out);
+        if let Some(pair) = &route.per_recipient {
+            pair.until_key_ready(&format!("{destination}/{}", out.to.handle))
                 .await;
+        }
+        if let Some(limiter) = &route.limiter {
+            limiter.until_key_ready(&destination).await;
         }
         let clock = Instant::now();
         let result =

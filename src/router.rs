@@ -35,6 +35,10 @@ pub struct BotContext {
     pub history: Vec<Message>,
 }
 
+/// Called just before the bot is asked to answer (e.g. WhatsApp's
+/// mark-as-read with a typing indicator). Must not block.
+pub type BeforeBot = Arc<dyn Fn(&Conversation, &Message) + Send + Sync>;
+
 /// The bot. It is only ever asked while the conversation is its own.
 pub trait Bot: Send + Sync + 'static {
     fn respond<'a>(&'a self, ctx: &'a BotContext) -> BoxFuture<'a, BotTurn>;
@@ -75,6 +79,7 @@ struct Inner {
     /// Per-conversation queues of message ids waiting to be routed.
     queues: Mutex<Queues>,
     permits: Semaphore,
+    before_bot: Option<BeforeBot>,
 }
 
 #[derive(Default)]
@@ -101,8 +106,17 @@ impl Router {
                 config,
                 queues: Mutex::new(Queues::default()),
                 permits,
+                before_bot: None,
             }),
         }
+    }
+
+    /// Sets the hook run before each bot answer. Only before sharing.
+    pub fn with_before_bot(mut self, hook: BeforeBot) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.before_bot = Some(hook);
+        }
+        self
     }
 
     /// Queues a stored message for routing.
@@ -181,6 +195,9 @@ impl Router {
         if now - sent_at > inner.config.max_message_age_ms {
             tracing::info!(message_id, "too old for the bot to answer; left for agents");
             return store.mark_routed(message_id).await;
+        }
+        if let Some(hook) = &inner.before_bot {
+            hook(&conversation, &message);
         }
         let history = store.messages(conversation_id, 20).await?;
         let ctx = BotContext {

@@ -106,6 +106,7 @@ async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) 
         quick_replies: vec![],
         reply_to: None,
         meta: None,
+        template: None,
     };
     let mut tx = s.begin().await.unwrap();
     let row = s

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::auth::Admin;
 use super::{AppState, JsonBody};
-use crate::conversation::{Author, Status};
+use crate::conversation::{Author, ChannelKind, Conversation, Status};
 use crate::error::ApiError;
 use crate::store::{ConversationFilter, NewOutbound, StoreError};
 
@@ -113,14 +113,21 @@ async fn reply(
     if text.len() > 4096 {
         return Err(ApiError::field("text", "must be at most 4096 bytes"));
     }
-    s.store.conversation(id).await.map_err(not_found)?;
+    let conversation = s.store.conversation(id).await.map_err(not_found)?;
+    let template = window_check(&s, &conversation)?;
     let draft = NewOutbound {
         author: Author::Agent,
         agent_id: None,
-        text: text.to_string(),
+        text: match &template {
+            Some(t) => format!("[template {}] {text}", t.name),
+            None => text.to_string(),
+        },
         quick_replies: Vec::new(),
         reply_to: None,
-        meta: None,
+        meta: template
+            .as_ref()
+            .map(|t| json!({"template": t.name, "requested_text": text})),
+        template: template.clone(),
     };
     let mut tx = s.store.begin().await?;
     let row = s
@@ -130,6 +137,40 @@ async fn reply(
     tx.commit().await?;
     let message_id = row.message_id.unwrap_or_default();
     s.outbox.dispatch(vec![row]);
-    let message = s.store.message(message_id).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!(message))))
+    let mut message = json!(s.store.message(message_id).await?);
+    if let Some(t) = template {
+        message["notice"] = json!(format!(
+            "the customer's 24-hour window is closed: the template `{}` was sent instead of your text",
+            t.name
+        ));
+    }
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+/// WhatsApp only accepts free-form messages within 24 hours of the
+/// customer's last message (their clock). Outside it: the configured
+/// re-engagement template, or a refusal the agent can act on.
+fn window_check(
+    s: &AppState,
+    c: &Conversation,
+) -> Result<Option<baton_channel::Template>, ApiError> {
+    const WINDOW_MS: i64 = 24 * 3600 * 1000;
+    if c.channel != ChannelKind::Whatsapp {
+        return Ok(None);
+    }
+    let open = c
+        .last_inbound_at
+        .is_some_and(|t| s.store.now() - t.0 < WINDOW_MS);
+    if open {
+        return Ok(None);
+    }
+    match s.whatsapp.as_ref().and_then(|h| h.reengage_template.clone()) {
+        Some(t) => Ok(Some(t)),
+        None => Err(ApiError::Refused {
+            code: "outside_window",
+            message: "the customer last wrote more than 24 hours ago; WhatsApp only allows a template now \
+                      (set WHATSAPP_REENGAGE_TEMPLATE)"
+                .into(),
+        }),
+    }
 }

@@ -26,7 +26,18 @@ async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>, Ap
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
-    Ok(Json(json!({"status": "ready", "database": "ok"})))
+    if let Some(w) = &s.whatsapp {
+        if !w.channel.token_ok() {
+            return Err(ApiError::Unavailable(
+                "whatsapp: the access token expired or was revoked (Graph error 190); set a new WHATSAPP_ACCESS_TOKEN".into(),
+            ));
+        }
+    }
+    Ok(Json(json!({
+        "status": "ready",
+        "database": "ok",
+        "whatsapp": if s.whatsapp.is_some() { "ok" } else { "disabled" },
+    })))
 }
 
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {

@@ -8,6 +8,8 @@ mod health;
 mod inbound;
 mod json;
 mod kb;
+mod media;
+mod whatsapp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::ApiLimiter;
 pub use json::JsonBody;
+pub use whatsapp::WhatsappHook;
 
 use crate::error::ApiError;
 use crate::ingest::Ingestor;
@@ -43,6 +46,7 @@ pub struct AppState {
     /// The knowledge-base bot, when it is the one running (to tell it that
     /// divisions changed).
     pub bot: Option<Arc<crate::bot::KbBot>>,
+    pub whatsapp: Option<Arc<WhatsappHook>>,
 }
 
 impl AppState {
@@ -59,9 +63,11 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .merge(inbound::routes())
         .merge(conversations::routes())
         .merge(divisions::routes())
-        .merge(kb::routes());
+        .merge(kb::routes())
+        .merge(media::routes());
     Router::new()
         .merge(health::routes())
+        .merge(whatsapp::routes())
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -19,7 +19,11 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!("0001_init"), migration!("0002_kb")];
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init"),
+    migration!("0002_kb"),
+    migration!("0003_status_receipts"),
+];
 
 impl Store {
     /// Applies every migration not yet applied, each in its own transaction.

@@ -15,6 +15,7 @@ mod outbox;
 mod postgres;
 mod routing;
 mod sqlite;
+mod statuses;
 mod tx;
 
 use std::sync::Arc;

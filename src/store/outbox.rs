@@ -20,6 +20,8 @@ pub struct NewOutbound {
     /// Channel message id of the customer message this answers.
     pub reply_to: Option<String>,
     pub meta: Option<serde_json::Value>,
+    /// Send a template instead of free text.
+    pub template: Option<baton_channel::Template>,
 }
 
 /// A claimed outbox row.
@@ -112,6 +114,7 @@ impl Store {
             reply_to: m.reply_to.clone(),
             quick_replies: m.quick_replies.clone(),
             created_at_ms: now,
+            template: m.template.clone(),
         };
         let payload = serde_json::to_string(&out)
             .map_err(|e| StoreError::Decode(format!("outbound payload: {e}")))?;
@@ -234,6 +237,9 @@ impl Store {
             .await?;
             self.advance_delivery(&mut tx, mid, sent.delivery, None)
                 .await?;
+            if let Some(external) = &sent.channel_message_id {
+                self.apply_parked_statuses(&mut tx, mid, external).await?;
+            }
         }
         tx.commit().await
     }

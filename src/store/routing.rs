@@ -149,6 +149,7 @@ impl Store {
                 quick_replies: r.quick_replies.clone(),
                 reply_to: r.reply_to.clone(),
                 meta: r.meta.clone(),
+                template: None,
             };
             rows.push(
                 self.queue_outbound(&mut tx, conversation_id, &m, Some(lease_ms))

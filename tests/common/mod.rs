@@ -2,6 +2,7 @@
 //! real local HTTP receiver standing in for the outside world.
 #![allow(dead_code)]
 
+pub mod graph;
 pub mod llm;
 pub mod receiver;
 

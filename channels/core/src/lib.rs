@@ -107,6 +107,18 @@ pub struct Outbound {
     pub quick_replies: Vec<QuickReply>,
     /// Unix milliseconds when Baton created the message.
     pub created_at_ms: i64,
+    /// Send this pre-approved template instead of free text (WhatsApp's way
+    /// to reach a customer outside the 24-hour window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
+}
+
+/// A message template registered with the provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub name: String,
+    /// Language code, e.g. `en_US`, `id`.
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
