@@ -291,6 +291,29 @@ async fn batches_join_contacts_by_id_and_replays_are_noops(backend: Backend) {
         .map(|c| c["account"].as_str().unwrap())
         .collect();
     assert!(accounts.contains(&NUMBER) && accounts.contains(&"114503234599312"));
+    // A number change moves the contact (and its conversation) to the new number.
+    let change = fresh(fixture("system_number_change"));
+    let m = &change["entry"][0]["changes"][0]["value"]["messages"][0];
+    let (old, new) = (
+        m["from"].as_str().unwrap().to_string(),
+        m["system"]["wa_id"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(
+        post(&app, &text_from("wamid.before-change", &old, "hello"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(post(&app, &change).await.status(), 200);
+    let c = conversation_of(&app, &new).await;
+    assert!(
+        c["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["channel_message_id"] == "wamid.before-change"),
+        "history follows the customer"
+    );
     // Username-only senders are keyed on their user id.
     assert_eq!(
         post(&app, &fresh(fixture("username_only"))).await.status(),

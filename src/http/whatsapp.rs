@@ -86,6 +86,7 @@ async fn deliver(
     let mut messages = Vec::new();
     let mut statuses = Vec::new();
     let mut raw = Vec::new();
+    let mut changes = Vec::new();
     for event in events {
         match event {
             WebhookEvent::Message(m) => {
@@ -104,18 +105,7 @@ async fn deliver(
                 account,
                 old_handle,
                 new_handle,
-            } if served(&account) => {
-                if let Err(e) = s
-                    .store
-                    .change_contact_handle("whatsapp", &old_handle, &new_handle)
-                    .await
-                {
-                    tracing::error!(error = %e, "updating a changed WhatsApp contact failed");
-                    return Err(ApiError::Unavailable(
-                        "could not store the contact change".into(),
-                    ));
-                }
-            }
+            } if served(&account) => changes.push((old_handle, new_handle)),
             WebhookEvent::ContactChanged { .. } => {}
             WebhookEvent::Error {
                 account,
@@ -136,6 +126,16 @@ async fn deliver(
                 "not stored, send again: {e}"
             )));
         }
+    }
+    // After the messages: the system message announcing a number change
+    // still carries the old number and belongs to the old contact.
+    for (old, new) in changes {
+        s.store
+            .change_contact_handle("whatsapp", &old, &new)
+            .await
+            .map_err(|e| {
+                ApiError::Unavailable(format!("contact change not stored, send again: {e}"))
+            })?;
     }
     if !statuses.is_empty() {
         let raw: Vec<&str> = raw.iter().map(String::as_str).collect();

@@ -182,9 +182,7 @@ impl WhatsappChannel {
             return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
         }
         let err = classify_error(status, &bytes);
-        if let SendError::Permanent { code: Some(c), .. } = &err
-            && c == "190"
-        {
+        if matches!(&err, SendError::Permanent { code: Some(c), .. } if c == "190") {
             self.token_ok.store(false, Ordering::Relaxed);
         }
         Err(err)
