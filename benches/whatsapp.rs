@@ -1,0 +1,227 @@
+//! WhatsApp end-to-end benchmark (not a test).
+//!
+//! Starts the real `baton` binary (release build, SQLite in a temp dir, the
+//! demo KB) against a local fake Graph API, then drives unique, correctly
+//! signed text-message webhooks at it over loopback with a fixed
+//! concurrency for a fixed time. Every simulated customer is a distinct
+//! number and the rate limits are raised out of the way, so this measures
+//! Baton, not the limiter. In the same run, with the same load, it measures
+//! a bare axum handler that only reads the body: the HTTP ceiling.
+//!
+//! Run: `cargo bench --bench whatsapp` (BENCH_SECS=30 BENCH_CONCURRENCY=32
+//! by default).
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+const SECRET: &str = "bench-secret";
+const NUMBER: &str = "106540352242922";
+const QUESTION: &str = "how long does delivery take to surabaya?";
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Reply arrival times at the fake Graph API, by customer number.
+#[derive(Clone, Default)]
+struct Graph {
+    first_reply: Arc<Mutex<HashMap<String, Instant>>>,
+    sends: Arc<AtomicUsize>,
+    per_customer: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+async fn graph_send(State(g): State<Graph>, Path(_id): Path<String>, body: Bytes) -> axum::Json<Value> {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if v.get("status").is_some() {
+        return axum::Json(json!({"success": true}));
+    }
+    let to = v["to"].as_str().unwrap_or_default().to_string();
+    let n = g.sends.fetch_add(1, Ordering::Relaxed);
+    g.first_reply.lock().unwrap().entry(to.clone()).or_insert_with(Instant::now);
+    *g.per_customer.lock().unwrap().entry(to).or_default() += 1;
+    axum::Json(json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.B{n}")}]}))
+}
+
+fn webhook(customer: &str, wamid: &str) -> Vec<u8> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
+            "contacts": [{"profile": {"name": "Bench"}, "wa_id": customer}],
+            "messages": [{"from": customer, "id": wamid, "timestamp": now, "type": "text", "text": {"body": QUESTION}}]
+        }}]}]
+    }))
+    .unwrap()
+}
+
+struct Load {
+    sent: usize,
+    failed: usize,
+    latencies: Vec<Duration>,
+    started: HashMap<String, Instant>,
+    elapsed: Duration,
+}
+
+async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let begin = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (client, stop, counter, url, tag) = (client.clone(), stop.clone(), counter.clone(), url.to_string(), tag.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut started = Vec::new();
+            let mut failed = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let customer = format!("62{}{:08}", worker % 10, n);
+                let body = webhook(&customer, &format!("wamid.{tag}{n}"));
+                let sig = baton_channel_whatsapp::sign(SECRET.as_bytes(), &body);
+                let t = Instant::now();
+                let r = client.post(&url).header("content-type", "application/json").header("x-hub-signature-256", sig).body(body).send().await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        lat.push(t.elapsed());
+                        started.push((customer, t));
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (lat, started, failed)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut load = Load { sent: 0, failed: 0, latencies: Vec::new(), started: HashMap::new(), elapsed: Duration::ZERO };
+    for t in tasks {
+        let (lat, started, failed) = t.await.unwrap();
+        load.sent += lat.len();
+        load.failed += failed;
+        load.latencies.extend(lat);
+        load.started.extend(started);
+    }
+    load.elapsed = begin.elapsed();
+    load.latencies.sort();
+    load
+}
+
+fn pct(v: &[Duration], p: f64) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
+    v[((v.len() as f64 - 1.0) * p) as usize]
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+struct Gateway(Child);
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    baton::install_crypto_provider();
+    let secs = env_or("BENCH_SECS", 30);
+    let concurrency = env_or("BENCH_CONCURRENCY", 32) as usize;
+
+    // The fake Graph API.
+    let graph = Graph::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let graph_addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/v23.0/{id}/messages", post(graph_send)).with_state(graph.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    // The gateway.
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env("BATON_LISTEN", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("bench.db").display()))
+        .env("BATON_KB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/kb"))
+        .env("BATON_ADMIN_TOKEN", "bench")
+        .env("WHATSAPP_ACCESS_TOKEN", "bench-token")
+        .env("WHATSAPP_PHONE_NUMBER_ID", NUMBER)
+        .env("WHATSAPP_APP_SECRET", SECRET)
+        .env("WHATSAPP_VERIFY_TOKEN", "bench")
+        .env("WHATSAPP_API_BASE", format!("http://{graph_addr}/v23.0"))
+        .env("WHATSAPP_MPS", "1000000")
+        .env("WHATSAPP_PAIR_BURST", "1000")
+        .env("BATON_API_RATE_LIMIT", "1000000")
+        .env("OUTBOX_CONCURRENCY", "256")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start baton");
+    let pid = child.id();
+    let _gateway = Gateway(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let probe = reqwest::Client::new();
+    let ready = Instant::now();
+    while probe.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(ready.elapsed() < Duration::from_secs(30), "gateway did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    println!("WhatsApp benchmark: {concurrency} connections for {secs} s, SQLite, demo KB, fake Graph API on loopback");
+    let load = drive(&format!("{base}/webhooks/whatsapp"), concurrency, secs, "W").await;
+    let webhook_rps = load.sent as f64 / load.elapsed.as_secs_f64();
+
+    // Wait for the replies to drain (bounded).
+    let drain_start = Instant::now();
+    while graph.first_reply.lock().unwrap().len() < load.sent && drain_start.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let replies_done = Instant::now();
+    let first = graph.first_reply.lock().unwrap().clone();
+    let mut e2e: Vec<Duration> = load
+        .started
+        .iter()
+        .filter_map(|(c, t)| first.get(c).map(|r| r.duration_since(*t)))
+        .collect();
+    e2e.sort();
+    let answered = first.len();
+    // From the first webhook to the last reply.
+    let span = load.elapsed + replies_done.duration_since(drain_start);
+    let replies_per_sec = answered as f64 / span.as_secs_f64();
+    let per_customer = graph.per_customer.lock().unwrap().clone();
+    let duplicates = per_customer.values().filter(|n| **n > 2).count();
+    let rss = peak_rss_mib(pid);
+
+    // The HTTP ceiling: a bare axum handler that only reads the body.
+    let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bare_addr = bare.local_addr().unwrap();
+    let bare_app = axum::Router::new().route("/webhooks/whatsapp", post(|body: Bytes| async move { body.len().to_string() }));
+    tokio::spawn(async move { axum::serve(bare, bare_app).await });
+    let ceiling = drive(&format!("http://{bare_addr}/webhooks/whatsapp"), concurrency, secs, "C").await;
+    let ceiling_rps = ceiling.sent as f64 / ceiling.elapsed.as_secs_f64();
+
+    println!("  webhooks acknowledged: {} ({} failed) = {:.0} req/s", load.sent, load.failed, webhook_rps);
+    println!("  webhook latency: p50 {:?}, p99 {:?}", pct(&load.latencies, 0.5), pct(&load.latencies, 0.99));
+    println!("  customers answered: {answered} of {} = {:.0} replies/s (first bubble; each answer is 2 bubbles)", load.sent, replies_per_sec);
+    println!("  webhook sent -> first reply at Graph: p50 {:?}, p99 {:?}", pct(&e2e, 0.5), pct(&e2e, 0.99));
+    println!("  Graph sends: {} ; customers with more than 2 sends (duplicates): {duplicates}", graph.sends.load(Ordering::Relaxed));
+    println!("  gateway peak RSS: {rss:.1} MiB");
+    println!("  bare axum ceiling: {:.0} req/s (p99 {:?}); Baton at {:.0} % of it", ceiling_rps, pct(&ceiling.latencies, 0.99), 100.0 * webhook_rps / ceiling_rps);
+}
