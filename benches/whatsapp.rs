@@ -27,7 +27,10 @@ const NUMBER: &str = "106540352242922";
 const QUESTION: &str = "how long does delivery take to surabaya?";
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Reply arrival times at the fake Graph API, by customer number.
@@ -38,20 +41,34 @@ struct Graph {
     per_customer: Arc<Mutex<HashMap<String, usize>>>,
 }
 
-async fn graph_send(State(g): State<Graph>, Path(_id): Path<String>, body: Bytes) -> axum::Json<Value> {
+async fn graph_send(
+    State(g): State<Graph>,
+    Path(_id): Path<String>,
+    body: Bytes,
+) -> axum::Json<Value> {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if v.get("status").is_some() {
         return axum::Json(json!({"success": true}));
     }
     let to = v["to"].as_str().unwrap_or_default().to_string();
     let n = g.sends.fetch_add(1, Ordering::Relaxed);
-    g.first_reply.lock().unwrap().entry(to.clone()).or_insert_with(Instant::now);
+    g.first_reply
+        .lock()
+        .unwrap()
+        .entry(to.clone())
+        .or_insert_with(Instant::now);
     *g.per_customer.lock().unwrap().entry(to).or_default() += 1;
-    axum::Json(json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.B{n}")}]}))
+    axum::Json(
+        json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.B{n}")}]}),
+    )
 }
 
 fn webhook(customer: &str, wamid: &str) -> Vec<u8> {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
     serde_json::to_vec(&json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
@@ -73,13 +90,22 @@ struct Load {
 }
 
 async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let counter = Arc::new(AtomicUsize::new(0));
     let begin = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
-        let (client, stop, counter, url, tag) = (client.clone(), stop.clone(), counter.clone(), url.to_string(), tag.to_string());
+        let (client, stop, counter, url, tag) = (
+            client.clone(),
+            stop.clone(),
+            counter.clone(),
+            url.to_string(),
+            tag.to_string(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut started = Vec::new();
@@ -90,7 +116,13 @@ async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
                 let body = webhook(&customer, &format!("wamid.{tag}{n}"));
                 let sig = baton_channel_whatsapp::sign(SECRET.as_bytes(), &body);
                 let t = Instant::now();
-                let r = client.post(&url).header("content-type", "application/json").header("x-hub-signature-256", sig).body(body).send().await;
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-hub-signature-256", sig)
+                    .body(body)
+                    .send()
+                    .await;
                 match r {
                     Ok(resp) if resp.status().is_success() => {
                         lat.push(t.elapsed());
@@ -104,7 +136,13 @@ async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
     }
     tokio::time::sleep(Duration::from_secs(secs)).await;
     stop.store(true, Ordering::Relaxed);
-    let mut load = Load { sent: 0, failed: 0, latencies: Vec::new(), started: HashMap::new(), elapsed: Duration::ZERO };
+    let mut load = Load {
+        sent: 0,
+        failed: 0,
+        latencies: Vec::new(),
+        started: HashMap::new(),
+        elapsed: Duration::ZERO,
+    };
     for t in tasks {
         let (lat, started, failed) = t.await.unwrap();
         load.sent += lat.len();
@@ -127,7 +165,11 @@ fn pct(v: &[Duration], p: f64) -> Duration {
 fn peak_rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
 }
@@ -149,15 +191,24 @@ async fn main() {
     let graph = Graph::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let graph_addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().route("/v23.0/{id}/messages", post(graph_send)).with_state(graph.clone());
+    let app = axum::Router::new()
+        .route("/v23.0/{id}/messages", post(graph_send))
+        .with_state(graph.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     // The gateway.
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .env("BATON_LISTEN", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("bench.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        )
         .env("BATON_KB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/kb"))
         .env("BATON_ADMIN_TOKEN", "bench")
         .env("WHATSAPP_ACCESS_TOKEN", "bench-token")
@@ -180,17 +231,24 @@ async fn main() {
     let probe = reqwest::Client::new();
     let ready = Instant::now();
     while probe.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(ready.elapsed() < Duration::from_secs(30), "gateway did not start");
+        assert!(
+            ready.elapsed() < Duration::from_secs(30),
+            "gateway did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    println!("WhatsApp benchmark: {concurrency} connections for {secs} s, SQLite, demo KB, fake Graph API on loopback");
+    println!(
+        "WhatsApp benchmark: {concurrency} connections for {secs} s, SQLite, demo KB, fake Graph API on loopback"
+    );
     let load = drive(&format!("{base}/webhooks/whatsapp"), concurrency, secs, "W").await;
     let webhook_rps = load.sent as f64 / load.elapsed.as_secs_f64();
 
     // Wait for the replies to drain (bounded).
     let drain_start = Instant::now();
-    while graph.first_reply.lock().unwrap().len() < load.sent && drain_start.elapsed() < Duration::from_secs(120) {
+    while graph.first_reply.lock().unwrap().len() < load.sent
+        && drain_start.elapsed() < Duration::from_secs(120)
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let replies_done = Instant::now();
@@ -212,16 +270,47 @@ async fn main() {
     // The HTTP ceiling: a bare axum handler that only reads the body.
     let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let bare_addr = bare.local_addr().unwrap();
-    let bare_app = axum::Router::new().route("/webhooks/whatsapp", post(|body: Bytes| async move { body.len().to_string() }));
+    let bare_app = axum::Router::new().route(
+        "/webhooks/whatsapp",
+        post(|body: Bytes| async move { body.len().to_string() }),
+    );
     tokio::spawn(async move { axum::serve(bare, bare_app).await });
-    let ceiling = drive(&format!("http://{bare_addr}/webhooks/whatsapp"), concurrency, secs, "C").await;
+    let ceiling = drive(
+        &format!("http://{bare_addr}/webhooks/whatsapp"),
+        concurrency,
+        secs,
+        "C",
+    )
+    .await;
     let ceiling_rps = ceiling.sent as f64 / ceiling.elapsed.as_secs_f64();
 
-    println!("  webhooks acknowledged: {} ({} failed) = {:.0} req/s", load.sent, load.failed, webhook_rps);
-    println!("  webhook latency: p50 {:?}, p99 {:?}", pct(&load.latencies, 0.5), pct(&load.latencies, 0.99));
-    println!("  customers answered: {answered} of {} = {:.0} replies/s (first bubble; each answer is 2 bubbles)", load.sent, replies_per_sec);
-    println!("  webhook sent -> first reply at Graph: p50 {:?}, p99 {:?}", pct(&e2e, 0.5), pct(&e2e, 0.99));
-    println!("  Graph sends: {} ; customers with more than 2 sends (duplicates): {duplicates}", graph.sends.load(Ordering::Relaxed));
+    println!(
+        "  webhooks acknowledged: {} ({} failed) = {:.0} req/s",
+        load.sent, load.failed, webhook_rps
+    );
+    println!(
+        "  webhook latency: p50 {:?}, p99 {:?}",
+        pct(&load.latencies, 0.5),
+        pct(&load.latencies, 0.99)
+    );
+    println!(
+        "  customers answered: {answered} of {} = {:.0} replies/s (first bubble; each answer is 2 bubbles)",
+        load.sent, replies_per_sec
+    );
+    println!(
+        "  webhook sent -> first reply at Graph: p50 {:?}, p99 {:?}",
+        pct(&e2e, 0.5),
+        pct(&e2e, 0.99)
+    );
+    println!(
+        "  Graph sends: {} ; customers with more than 2 sends (duplicates): {duplicates}",
+        graph.sends.load(Ordering::Relaxed)
+    );
     println!("  gateway peak RSS: {rss:.1} MiB");
-    println!("  bare axum ceiling: {:.0} req/s (p99 {:?}); Baton at {:.0} % of it", ceiling_rps, pct(&ceiling.latencies, 0.99), 100.0 * webhook_rps / ceiling_rps);
+    println!(
+        "  bare axum ceiling: {:.0} req/s (p99 {:?}); Baton at {:.0} % of it",
+        ceiling_rps,
+        pct(&ceiling.latencies, 0.99),
+        100.0 * webhook_rps / ceiling_rps
+    );
 }

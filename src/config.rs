@@ -87,7 +87,7 @@ pub struct Settings {
     #[arg(long, env = "BOT_MAX_MESSAGE_AGE", default_value = "15m")]
     pub bot_max_message_age: String,
     /// Minimum search confidence (0–1) for the bot to answer with an article.
-    #[arg(long, env = "BOT_ANSWER_THRESHOLD", default_value = "0.44")]
+    #[arg(long, env = "BOT_ANSWER_THRESHOLD", default_value = "0.46")]
     pub bot_answer_threshold: String,
     /// Extra human-request patterns (regular expressions, `;`-separated),
     /// matched case-insensitively against the customer's message.
@@ -590,7 +590,7 @@ impl Settings {
                         .filter(|v| (0.0..=1.0).contains(v))
                         .ok_or_else(|| format!("`{}` is out of range", self.bot_answer_threshold)),
                 )
-                .unwrap_or(0.44),
+                .unwrap_or(0.46),
             human_patterns,
             default_division: non_empty(&self.default_division).map(String::from),
             llm,

@@ -3,7 +3,11 @@
 //! index maps every member of a group to one term, for articles and
 //! questions alike, so an answer is found whichever word either side used.
 //! Groups are deliberately generic (any shop's support vocabulary), not
-//! tuned to one knowledge base.
+//! tuned to one knowledge base. Each group joins translations and near
+//! synonyms of one narrow notion; words that are frequent in every kind of
+//! article (order/pesanan, item/barang, money/uang) are left out, because
+//! merging them makes a common term even more common and blurs the ranking.
+//! "charge" is not with "fee": it stems like "charging" (batteries).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -68,6 +72,27 @@ const GROUPS: &[&[&str]] = &[
     &["wrong", "salah", "keliru"],
     &["size", "ukuran"],
     &["late", "telat", "terlambat", "lambat", "delay", "delayed"],
+    &["package", "parcel", "paket"],
+    &["fee", "biaya", "cost"],
+    &["price", "harga", "pricing"],
+    &[
+        "reply", "balas", "respond", "response", "respon", "answer", "jawab",
+    ],
+    &["question", "pertanyaan", "tanya", "ask"],
+    &["help", "bantu", "bantuan", "assist", "assistance"],
+    &["open", "buka"],
+    &["close", "closed", "tutup"],
+    &["buy", "beli", "purchase"],
+    &["cash", "tunai"],
+    &["card", "kartu"],
+    &["night", "malam", "midnight"],
+    &["morning", "pagi"],
+    &["photo", "foto", "picture", "pic"],
+    &["invoice", "faktur", "receipt", "nota", "struk"],
+    &["weight", "berat"],
+    &["minimum", "minimal"],
+    &["colour", "color", "warna"],
+    &["change", "ubah", "edit"],
 ];
 
 static CANON: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
@@ -106,5 +131,8 @@ mod tests {
         assert_eq!(terms("rusak"), terms("broken"));
         assert_eq!(terms("working hrs"), terms("working hours"));
         assert_eq!(terms("kurir"), terms("courier"));
+        assert_eq!(terms("paketnya"), terms("parcel"));
+        assert_eq!(terms("biaya"), terms("fee"));
+        assert_ne!(terms("charge"), terms("fee"));
     }
 }

@@ -46,6 +46,22 @@
 //!   (ngecek, dicek, mengecek, pengecekan), telepon (telp, tlp, nelpon),
 //!   whatsapp (wa), please (pls, plz), you (u), your (ur), are (r), not
 //!   (English negative contractions). See the `SLANG` table for the full list.
+//! * **Colloquial affixes around chat spellings**: a leading "nge-" is
+//!   dropped when 3+ letters remain ("ngebales", "ngerefund" → "refund"),
+//!   and a slang spelling wrapped in di-/ke-/ter- and -nya/-in/-innya (or
+//!   ke-…-an) maps like the bare spelling ("dibales" → "balas", "dapetnya"
+//!   → "dapat", "nyampenya" → "sampai"). Jakarta e-for-a spellings (malem,
+//!   tuker, cepet, dapet, bales) and common nasal forms (nambah, nuker,
+//!   nyoba, nerima, mesen) are in the slang table.
+//! * **English irregular past forms** map to their base (paid → pay, sent →
+//!   send, bought → buy, forgot → forget, lost → lose, …), so "paid" meets
+//!   "payment" the way "ordered" meets "order".
+//! * **Fillers are stop words**: indefinite pronouns (someone, anyone, …),
+//!   "guys", "kindly", the all-purpose verbs use/used/using, pakai, say/says/
+//!   said, tell, know, let, and Indonesian fillers dulu, gitu, gini, begitu,
+//!   begini, kemana, darimana. They occur in questions about anything and
+//!   in many articles ("How do I use a voucher code?"), so they only pull
+//!   questions toward whichever article happens to repeat them.
 //! * The stemmer is one combined English + Indonesian stemmer; see [`stem`].
 //!   Stems are index keys, not words: "service" → "servic", "update" →
 //!   "updat" (a Porter-style final "e" is dropped so that "update",
@@ -66,8 +82,8 @@ pub fn tokens(text: &str) -> Vec<String> {
     // Where the previous raw token put a "terima", to fold "terima kasih".
     let mut terima_at: Option<usize> = None;
     for_each_raw_token(text, |raw| {
-        let raw = strip_reduplication(raw);
-        let words: &[&str] = match lookup_slang(raw) {
+        let raw = strip_nge(strip_reduplication(raw));
+        let words: &[&str] = match lookup_slang(raw).or_else(|| lookup_affixed_slang(raw)) {
             Some(entry) => entry.1,
             None => std::slice::from_ref(&raw),
         };
@@ -105,6 +121,41 @@ fn strip_reduplication(t: &str) -> &str {
         Some(w) if w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()) => w,
         _ => t,
     }
+}
+
+/// Colloquial "nge-" (ngebales, ngeretur, ngerefund, ngetrack) only marks
+/// an active verb; the rest is the word, often a chat spelling or an
+/// English loan the Indonesian stemmer would not touch. The slang table is
+/// consulted first, so listed forms ("ngecek") keep their mapping; at least
+/// three letters must remain ("ngeri" stays).
+fn strip_nge(t: &str) -> &str {
+    match t.strip_prefix("nge") {
+        Some(rest) if rest.len() >= 3 && lookup_slang(t).is_none() => rest,
+        _ => t,
+    }
+}
+
+/// A chat spelling inside Indonesian affixes: "dibales" (→ balas),
+/// "dapetnya" (→ dapat), "kepake" (→ pakai), "nyampenya" (→ sampai),
+/// "kegedean" (→ besar). Tries the prefixes di-/ke-/ter- and the suffixes
+/// -nya/-in/-innya (and the ke-…-an confix); the slang word left must have
+/// 3+ letters, so short entries ("ga", "lo") never match by accident.
+fn lookup_affixed_slang(t: &str) -> Option<&'static SlangEntry> {
+    const PREFIXES: [&str; 4] = ["", "di", "ke", "ter"];
+    const SUFFIXES: [&str; 4] = ["", "nya", "innya", "in"];
+    let core = |rest: &str, suffix: &str| {
+        rest.strip_suffix(suffix)
+            .filter(|c| c.len() >= 3)
+            .and_then(lookup_slang)
+    };
+    PREFIXES.iter().find_map(|prefix| {
+        let rest = t.strip_prefix(prefix)?;
+        SUFFIXES
+            .iter()
+            .filter(|suffix| !(prefix.is_empty() && suffix.is_empty()))
+            .find_map(|suffix| core(rest, suffix))
+            .or_else(|| (*prefix == "ke").then(|| core(rest, "an")).flatten())
+    })
 }
 
 fn is_single_non_numeric(t: &str) -> bool {
@@ -332,6 +383,7 @@ fn lookup_slang(t: &str) -> Option<&'static SlangEntry> {
 /// are stop words (saya, sudah, bagaimana, please, you, …) vanish after the
 /// mapping but still tell [`guess_lang`] the language.
 static SLANG: &[SlangEntry] = &[
+    ("abis", &["habis"], Id),
     ("abt", &["about"], En),
     ("acc", &["account"], En),
     ("acct", &["account"], En),
@@ -343,6 +395,7 @@ static SLANG: &[SlangEntry] = &[
     ("ak", &["saya"], Id),
     ("aku", &["saya"], Id),
     ("ama", &["sama"], Id),
+    ("ampe", &["sampai"], Id),
     ("ane", &["saya"], Id),
     ("aq", &["saya"], Id),
     ("arent", &["not"], En),
@@ -357,12 +410,15 @@ static SLANG: &[SlangEntry] = &[
     ("bc", &["because"], En),
     ("bcoz", &["because"], En),
     ("bcs", &["because"], En),
+    ("beliin", &["beli"], Id),
     ("belom", &["belum"], Id),
     ("bener", &["benar"], Id),
     ("bentar", &["sebentar"], Id),
     ("bgm", &["bagaimana"], Id),
     ("bgmn", &["bagaimana"], Id),
     ("bgt", &["banget"], Id),
+    ("bikin", &["buat"], Id),
+    ("bikinin", &["buat"], Id),
     ("bkn", &["bukan"], Id),
     ("blas", &["balas"], Id),
     ("blm", &["belum"], Id),
@@ -371,17 +427,23 @@ static SLANG: &[SlangEntry] = &[
     ("blum", &["belum"], Id),
     ("bngt", &["banget"], Id),
     ("bnr", &["benar"], Id),
+    ("bought", &["buy"], En),
     ("brapa", &["berapa"], Id),
     ("brg", &["barang"], Id),
     ("brng", &["barang"], Id),
+    ("brought", &["bring"], En),
     ("brp", &["berapa"], Id),
     ("bs", &["bisa"], Id),
     ("bsa", &["bisa"], Id),
     ("bsk", &["besok"], Id),
     ("byr", &["bayar"], Id),
+    ("came", &["come"], En),
     ("cannot", &["not"], En),
     ("cant", &["not"], En),
     ("cariin", &["cari"], Id),
+    ("cepet", &["cepat"], Id),
+    ("chose", &["choose"], En),
+    ("chosen", &["choose"], En),
     ("cm", &["hanya"], Id),
     ("couldnt", &["not"], En),
     ("coz", &["because"], En),
@@ -410,19 +472,25 @@ static SLANG: &[SlangEntry] = &[
     ("dr", &["dari"], Id),
     ("dri", &["dari"], Id),
     ("dtg", &["datang"], Id),
+    ("duit", &["uang"], Id),
     ("emang", &["memang"], Id),
     ("emg", &["memang"], Id),
     ("engga", &["tidak"], Id),
     ("enggak", &["tidak"], Id),
+    ("forgot", &["forget"], En),
+    ("forgotten", &["forget"], En),
+    ("found", &["find"], En),
     ("ga", &["tidak"], Id),
     ("gaada", &["tidak", "ada"], Id),
     ("gabisa", &["tidak", "bisa"], Id),
     ("gak", &["tidak"], Id),
     ("gakbisa", &["tidak", "bisa"], Id),
     ("gantiin", &["ganti"], Id),
+    ("gave", &["give"], En),
     ("gbs", &["tidak", "bisa"], Id),
     ("gede", &["besar"], Id),
     ("gimana", &["bagaimana"], Id),
+    ("given", &["give"], En),
     ("gk", &["tidak"], Id),
     ("gmana", &["bagaimana"], Id),
     ("gmn", &["bagaimana"], Id),
@@ -439,6 +507,7 @@ static SLANG: &[SlangEntry] = &[
     ("hrg", &["harga"], Id),
     ("hrga", &["harga"], Id),
     ("hv", &["have"], En),
+    ("ilang", &["hilang"], Id),
     ("im", &["i"], En),
     ("isnt", &["not"], En),
     ("jd", &["jadi"], Id),
@@ -455,8 +524,11 @@ static SLANG: &[SlangEntry] = &[
     ("kasi", &["kasih"], Id),
     ("kayak", &["seperti"], Id),
     ("kek", &["seperti"], Id),
+    ("kelar", &["selesai"], Id),
     ("kemaren", &["kemarin"], Id),
     ("kenapa", &["mengapa"], Id),
+    ("kept", &["keep"], En),
+    ("ketemu", &["temu"], Id),
     ("kirimin", &["kirim"], Id),
     ("kl", &["kalau"], Id),
     ("klo", &["kalau"], Id),
@@ -472,28 +544,37 @@ static SLANG: &[SlangEntry] = &[
     ("liat", &["lihat"], Id),
     ("lo", &["kamu"], Id),
     ("loe", &["kamu"], Id),
+    ("lost", &["lose"], En),
     ("lu", &["kamu"], Id),
+    ("made", &["make"], En),
     ("makasi", &["thanks"], Id),
     ("makasih", &["thanks"], Id),
+    ("malem", &["malam"], Id),
     ("masi", &["masih"], Id),
     ("mengecek", &["cek"], Id),
+    ("mesen", &["pesan"], Id),
     ("mgg", &["minggu"], Id),
+    ("minjem", &["pinjam"], Id),
     ("mkasih", &["thanks"], Id),
     ("mksh", &["thanks"], Id),
     ("mmg", &["memang"], Id),
     ("mo", &["mau"], Id),
     ("msg", &["message"], En),
     ("msh", &["masih"], Id),
+    ("nambah", &["tambah"], Id),
+    ("nambahin", &["tambah"], Id),
     ("nanya", &["tanya"], Id),
     ("nanyain", &["tanya"], Id),
     ("napa", &["mengapa"], Id),
     ("nda", &["tidak"], Id),
     ("ndak", &["tidak"], Id),
     ("nelpon", &["telepon"], Id),
+    ("nerima", &["terima"], Id),
     ("ngak", &["tidak"], Id),
     ("ngambil", &["ambil"], Id),
     ("ngasih", &["kasih"], Id),
     ("ngecek", &["cek"], Id),
+    ("ngembaliin", &["kembali"], Id),
     ("ngga", &["tidak"], Id),
     ("nggak", &["tidak"], Id),
     ("ngirim", &["kirim"], Id),
@@ -501,16 +582,19 @@ static SLANG: &[SlangEntry] = &[
     ("nmr", &["nomor"], Id),
     ("nomer", &["nomor"], Id),
     ("norek", &["rekening"], Id),
+    ("nuker", &["tukar"], Id),
     ("nunggu", &["tunggu"], Id),
     ("nungguin", &["tunggu"], Id),
     ("nyampe", &["sampai"], Id),
     ("nyari", &["cari"], Id),
+    ("nyoba", &["coba"], Id),
     ("ok", &["ok"], Any),
     ("okay", &["ok"], Any),
     ("oke", &["ok"], Any),
     ("okey", &["ok"], Any),
     ("ongkir", &["ongkos", "kirim"], Id),
     ("ongkirnya", &["ongkos", "kirim"], Id),
+    ("paid", &["pay"], En),
     ("pake", &["pakai"], Id),
     ("pd", &["pada"], Id),
     ("pengecekan", &["cek"], Id),
@@ -539,6 +623,7 @@ static SLANG: &[SlangEntry] = &[
     ("sbntr", &["sebentar"], Id),
     ("sdh", &["sudah"], Id),
     ("sdikit", &["sedikit"], Id),
+    ("sent", &["send"], En),
     ("shouldnt", &["not"], En),
     ("sip", &["ok"], Any),
     ("skrg", &["sekarang"], Id),
@@ -547,16 +632,21 @@ static SLANG: &[SlangEntry] = &[
     ("smp", &["sampai"], Id),
     ("smpai", &["sampai"], Id),
     ("smpe", &["sampai"], Id),
+    ("spent", &["spend"], En),
     ("spt", &["seperti"], Id),
     ("stlh", &["setelah"], Id),
+    ("stole", &["steal"], En),
+    ("stolen", &["steal"], En),
     ("sy", &["saya"], Id),
     ("sya", &["saya"], Id),
     ("tak", &["tidak"], Id),
+    ("taken", &["take"], En),
     ("tapi", &["tetapi"], Id),
     ("tau", &["tahu"], Id),
     ("tdk", &["tidak"], Id),
     ("telp", &["telepon"], Id),
     ("telpon", &["telepon"], Id),
+    ("temen", &["teman"], Id),
     ("tengkyu", &["thanks"], Id),
     ("terimakasih", &["thanks"], Id),
     ("tf", &["transfer"], Any),
@@ -572,7 +662,9 @@ static SLANG: &[SlangEntry] = &[
     ("tlp", &["telepon"], Id),
     ("tmr", &["tomorrow"], En),
     ("tmrw", &["tomorrow"], En),
+    ("told", &["tell"], En),
     ("tolongin", &["tolong"], Id),
+    ("took", &["take"], En),
     ("tp", &["tetapi"], Id),
     ("tpi", &["tetapi"], Id),
     ("tq", &["thanks"], Any),
@@ -581,6 +673,8 @@ static SLANG: &[SlangEntry] = &[
     ("trims", &["thanks"], Id),
     ("trs", &["terus"], Id),
     ("trus", &["terus"], Id),
+    ("tuker", &["tukar"], Id),
+    ("tukerin", &["tukar"], Id),
     ("ty", &["thanks"], En),
     ("u", &["you"], En),
     ("udah", &["sudah"], Id),
@@ -593,10 +687,13 @@ static SLANG: &[SlangEntry] = &[
     ("wanna", &["want"], En),
     ("wasnt", &["not"], En),
     ("wat", &["what"], En),
+    ("went", &["go"], En),
     ("werent", &["not"], En),
     ("whats", &["what"], En),
     ("wont", &["not"], En),
     ("wouldnt", &["not"], En),
+    ("written", &["write"], En),
+    ("wrote", &["write"], En),
     ("yg", &["yang"], Id),
 ];
 
@@ -619,6 +716,8 @@ static STOPWORDS: &[&str] = &[
     "and",
     "anda",
     "any",
+    "anybody",
+    "anyone",
     "apa",
     "apabila",
     "apakah",
@@ -636,6 +735,8 @@ static STOPWORDS: &[&str] = &[
     "because",
     "been",
     "before",
+    "begini",
+    "begitu",
     "berapa",
     "besok",
     "bila",
@@ -650,6 +751,7 @@ static STOPWORDS: &[&str] = &[
     "could",
     "dan",
     "dari",
+    "darimana",
     "dear",
     "deh",
     "dengan",
@@ -662,11 +764,17 @@ static STOPWORDS: &[&str] = &[
     "doing",
     "done",
     "dong",
+    "dulu",
+    "everybody",
+    "everyone",
     "for",
     "from",
     "gan",
     "get",
+    "gini",
+    "gitu",
     "got",
+    "guys",
     "had",
     "hai",
     "halo",
@@ -710,14 +818,18 @@ static STOPWORDS: &[&str] = &[
     "kapan",
     "karena",
     "ke",
+    "kemana",
     "kemarin",
     "kepada",
     "ketika",
+    "kindly",
     "kita",
     "kk",
+    "know",
     "kok",
     "lagi",
     "lah",
+    "let",
     "lets",
     "lho",
     "like",
@@ -760,15 +872,19 @@ static STOPWORDS: &[&str] = &[
     "pada",
     "padahal",
     "pak",
+    "pakai",
     "permisi",
     "please",
     "pun",
     "punya",
     "really",
+    "said",
     "saja",
     "sama",
     "sangat",
+    "say",
     "saya",
+    "says",
     "sebagai",
     "sebelum",
     "sebentar",
@@ -790,11 +906,14 @@ static STOPWORDS: &[&str] = &[
     "sista",
     "so",
     "some",
+    "somebody",
+    "someone",
     "still",
     "sudah",
     "supaya",
     "tadi",
     "tante",
+    "tell",
     "tentang",
     "terus",
     "tetapi",
@@ -818,6 +937,10 @@ static STOPWORDS: &[&str] = &[
     "tuh",
     "untuk",
     "us",
+    "use",
+    "used",
+    "uses",
+    "using",
     "very",
     "want",
     "was",
@@ -1536,8 +1659,8 @@ pub fn typo_budget(len: usize) -> usize {
 pub fn guess_lang(text: &str) -> Option<&'static str> {
     let (mut id, mut en) = (0usize, 0usize);
     for_each_raw_token(text, |raw| {
-        let raw = strip_reduplication(raw);
-        let lang = match lookup_slang(raw) {
+        let raw = strip_nge(strip_reduplication(raw));
+        let lang = match lookup_slang(raw).or_else(|| lookup_affixed_slang(raw)) {
             Some(entry) => entry.2,
             None if ID_MARKER_SET.contains(raw) => Id,
             None if EN_MARKER_SET.contains(raw) => En,
@@ -2397,5 +2520,46 @@ mod tests {
             edit_distance_within(&"x".repeat(10_000), "", 10_000),
             Some(10_000)
         );
+    }
+
+    #[test]
+    fn colloquial_affixes_around_chat_spellings() {
+        // A slang spelling inside di-/ke-/ter- and -nya/-in/-innya.
+        assert_eq!(toks("dibales"), ["balas"]);
+        assert_eq!(toks("dibalesin"), ["balas"]);
+        assert_eq!(toks("dapetnya"), ["dapat"]);
+        // "kepake" is "pakai", a stop word like "use".
+        assert_eq!(
+            lookup_affixed_slang("kepake").map(|e| e.1),
+            Some(&["pakai"][..])
+        );
+        assert_eq!(toks("nyampenya"), ["sampai"]);
+        assert_eq!(toks("kegedean"), ["besar"]);
+        // nge- goes, leaving a slang spelling or a loanword.
+        assert_eq!(toks("ngebales"), ["balas"]);
+        assert_eq!(toks("ngerefund"), ["refund"]);
+        assert_eq!(toks("ngecek"), ["cek"]);
+        assert_eq!(strip_nge("ngeri"), "ngeri");
+        // Plain words are untouched.
+        assert_eq!(toks("dikirimnya"), ["kirim"]);
+        assert_eq!(toks("admin login"), ["admin", "login"]);
+        assert!(lookup_affixed_slang("ga").is_none() && lookup_affixed_slang("diga").is_none());
+    }
+
+    #[test]
+    fn english_irregular_verbs_meet_their_base() {
+        assert_eq!(toks("paid"), toks("payment"));
+        assert_eq!(toks("sent"), toks("send"));
+        assert_eq!(toks("bought"), toks("buy"));
+        assert_eq!(toks("forgot"), toks("forget"));
+        assert_eq!(toks("lost"), toks("lose"));
+    }
+
+    #[test]
+    fn fillers_are_stop_words() {
+        assert_eq!(toks("can someone tell me"), Vec::<String>::new());
+        assert_eq!(toks("which couriers do u use"), ["courier"]);
+        assert_eq!(toks("bisa keep dulu gitu"), ["keep"]);
+        assert_eq!(toks("kirim kemana"), ["kirim"]);
     }
 }

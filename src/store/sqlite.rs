@@ -39,9 +39,12 @@ pub async fn connect(url: &str) -> Result<Pools, StoreError> {
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-16000");
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    // No ping before each acquire: a local file connection does not go
+    // stale, and the ping doubled the round trips of every statement.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .connect_with(options.clone())
         .await?;
@@ -51,6 +54,7 @@ pub async fn connect(url: &str) -> Result<Pools, StoreError> {
     } else {
         SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?
