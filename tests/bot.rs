@@ -34,23 +34,7 @@ async fn say(app: &TestApp, conv_handle: &str, id: &str, text: &str) -> Value {
         .await
         .unwrap();
     let conv = r["conversation_id"].as_i64().unwrap();
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    wait_until("the message is routed", || async {
-        store
-            .db()
-            .fetch_optional(
-                "SELECT routed_at FROM messages WHERE channel_message_id = $1",
-                baton::params![id],
-            )
-            .await
-            .unwrap()
-            .and_then(|r| r.opt_i64("routed_at").unwrap())
-            .is_some()
-    })
-    .await;
-    store.close().await;
+    app.wait_routed(id).await;
     app.conversation(conv).await
 }
 

@@ -41,10 +41,7 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
     assert!(r["answer"].is_null(), "a miss: {r}");
 
     // Create through the API (JSON), then find it.
-    let put = app
-        .client
-        .put(app.url("/api/v1/kb/articles/gift-wrap"))
-        .bearer_auth(common::ADMIN)
+    let put = app.put("/api/v1/kb/articles/gift-wrap")
         .json(&json!({"title": "Do you gift wrap orders?", "body": "Yes, gift wrapping costs Rp10.000 per order; choose it at checkout.", "lang": "en", "keywords": ["gift wrap", "wrapping", "present"]}))
         .send()
         .await
@@ -61,10 +58,7 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
     assert_eq!(r["answer"]["slug"], "gift-wrap", "{r}");
 
     // Replace with Markdown.
-    let put = app
-        .client
-        .put(app.url("/api/v1/kb/articles/gift-wrap"))
-        .bearer_auth(common::ADMIN)
+    let put = app.put("/api/v1/kb/articles/gift-wrap")
         .header("content-type", "text/markdown")
         .body("---\nlang: en\nkeywords: [gift wrap]\n---\n# Gift wrapping\n\nFree gift wrapping on every order.")
         .send()
@@ -83,18 +77,14 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
 
     // Bad input.
     let bad = app
-        .client
-        .put(app.url("/api/v1/kb/articles/bad%20slug"))
-        .bearer_auth(common::ADMIN)
+        .put("/api/v1/kb/articles/bad%20slug")
         .json(&json!({"title": "t", "body": "b"}))
         .send()
         .await
         .unwrap();
     assert_eq!(bad.status(), 422);
     let bad = app
-        .client
-        .put(app.url("/api/v1/kb/articles/x"))
-        .bearer_auth(common::ADMIN)
+        .put("/api/v1/kb/articles/x")
         .header("content-type", "text/markdown")
         .body("no title here")
         .send()
@@ -106,17 +96,13 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
 
     // Delete.
     let del = app
-        .client
-        .delete(app.url("/api/v1/kb/articles/gift-wrap"))
-        .bearer_auth(common::ADMIN)
+        .delete("/api/v1/kb/articles/gift-wrap")
         .send()
         .await
         .unwrap();
     assert_eq!(del.status(), 204);
     let del = app
-        .client
-        .delete(app.url("/api/v1/kb/articles/gift-wrap"))
-        .bearer_auth(common::ADMIN)
+        .delete("/api/v1/kb/articles/gift-wrap")
         .send()
         .await
         .unwrap();
@@ -152,9 +138,7 @@ async fn divisions_are_managed(backend: Backend) {
     assert_eq!(again.status(), 409);
     let id = d["id"].as_i64().unwrap();
     let p: Value = app
-        .client
-        .patch(app.url(&format!("/api/v1/divisions/{id}")))
-        .bearer_auth(common::ADMIN)
+        .patch(&format!("/api/v1/divisions/{id}"))
         .json(&json!({"keywords": ["invoice", "tagihan"]}))
         .send()
         .await
@@ -173,17 +157,13 @@ async fn divisions_are_managed(backend: Backend) {
         .unwrap();
     assert_eq!(list["divisions"].as_array().unwrap().len(), 1);
     let del = app
-        .client
-        .delete(app.url(&format!("/api/v1/divisions/{id}")))
-        .bearer_auth(common::ADMIN)
+        .delete(&format!("/api/v1/divisions/{id}"))
         .send()
         .await
         .unwrap();
     assert_eq!(del.status(), 204);
     let missing = app
-        .client
-        .patch(app.url("/api/v1/divisions/999"))
-        .bearer_auth(common::ADMIN)
+        .patch("/api/v1/divisions/999")
         .json(&json!({"name": "X"}))
         .send()
         .await

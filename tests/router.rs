@@ -64,19 +64,7 @@ async fn takeover_while_bot_thinks_wins(backend: Backend) {
     store.take_over(conv, None).await.unwrap();
     release.notify_one();
 
-    wait_until("the inbound message is routed", || async {
-        store
-            .db()
-            .fetch_optional(
-                "SELECT routed_at FROM messages WHERE channel_message_id = 'race-1'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .and_then(|r| r.opt_i64("routed_at").unwrap())
-            .is_some()
-    })
-    .await;
+    app.wait_routed("race-1").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let c = app.conversation(conv).await;
     assert_eq!(c["status"], "open");

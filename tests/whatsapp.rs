@@ -612,19 +612,7 @@ async fn pacing_backlog_and_media(backend: Backend) {
     let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
         .await
         .unwrap();
-    wait_until("the old message is routed", || async {
-        store
-            .db()
-            .fetch_optional(
-                "SELECT routed_at FROM messages WHERE channel_message_id = 'wamid.p2'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .and_then(|r| r.opt_i64("routed_at").unwrap())
-            .is_some()
-    })
-    .await;
+    app.wait_routed("wamid.p2").await;
     let c = conversation_of(&app, "6281300000002").await;
     assert!(
         c["messages"]

@@ -204,6 +204,44 @@ impl TestApp {
             .expect("inbound request")
     }
 
+    pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.put(self.url(path)).bearer_auth(ADMIN)
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(ADMIN)
+    }
+
+    pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(ADMIN)
+    }
+
+    /// Waits until the router has handled the inbound message with this
+    /// channel message id (the bot answered, stayed silent, or handed over).
+    pub async fn wait_routed(&self, channel_message_id: &str) {
+        let store = baton::store::Store::open(
+            &self.database_url,
+            1,
+            Arc::new(baton::conversation::SystemClock),
+        )
+        .await
+        .expect("open store");
+        wait_until(&format!("{channel_message_id} is routed"), || async {
+            store
+                .db()
+                .fetch_optional(
+                    "SELECT routed_at FROM messages WHERE channel_message_id = $1",
+                    baton::params![channel_message_id],
+                )
+                .await
+                .expect("query")
+                .and_then(|r| r.opt_i64("routed_at").expect("column"))
+                .is_some()
+        })
+        .await;
+        store.close().await;
+    }
+
     /// Posts a new customer message and returns its conversation id.
     pub async fn converse(&self, external_id: &str, handle: &str, text: &str) -> i64 {
         let r = self.inbound(external_id, handle, text).await;
