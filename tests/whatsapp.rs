@@ -659,3 +659,40 @@ on_both_backends!(
     the_24_hour_window,
     pacing_backlog_and_media,
 );
+
+async fn reactions_and_system_notices_get_no_reply_but_welcome_does(backend: Backend) {
+    let graph = FakeGraph::start().await;
+    let app = start(backend, &graph, &[]).await;
+    for name in ["reaction", "system_number_change"] {
+        let body = fresh(fixture(name));
+        post(&app, &body).await;
+        let wamid = body["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.wait_routed(&wamid).await;
+    }
+    let welcome = fresh(fixture("request_welcome"));
+    post(&app, &welcome).await;
+    wait_until("the welcome is answered", || async {
+        !graph.sent().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = graph.sent();
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the welcome got a reply: {:?}",
+        sent.iter().map(|r| r.body.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        sent[0].body["text"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("How can I help")
+    );
+    app.stop().await;
+}
+
+on_both_backends!(reactions_and_system_notices_get_no_reply_but_welcome_does);

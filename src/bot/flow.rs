@@ -133,6 +133,15 @@ impl KbBot {
             .as_ref()
             .and_then(|m| m.get("button_id"))
             .and_then(|v| v.as_str());
+        match ctx.message.kind {
+            // A first contact from a "message us" entry point: say hello.
+            MessageKind::System if meta_flag(&ctx.message, "request_welcome") => {
+                return Outcome::Reply(say(Line::Greeting), None);
+            }
+            // Reactions and system notices (number changes…) need no answer.
+            MessageKind::Reaction | MessageKind::System => return Outcome::Reply(Vec::new(), None),
+            _ => {}
+        }
         if text.is_empty() && button.is_none() {
             return Outcome::Reply(say(Line::TextOnly), None);
         }
