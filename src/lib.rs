@@ -13,6 +13,7 @@
 //! - [`http`]: the HTTP surface (webhooks, API, health, metrics).
 
 pub mod app;
+pub mod batch;
 pub mod bot;
 pub mod config;
 pub mod conversation;

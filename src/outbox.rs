@@ -17,9 +17,10 @@ use baton_channel::{Channel, Outbound, SendError};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Notify, Semaphore, watch};
 
+use crate::batch::WriteQueue;
 use crate::config::OutboxConfig;
 use crate::metrics::Metrics;
-use crate::store::{Attempt, OutboxRow, Store};
+use crate::store::{Attempt, OutboxRow, Outcome, Store};
 
 /// Lease taken on claimed rows: longer than any single send may take.
 const LEASE_MS: i64 = 60_000;
@@ -54,11 +55,24 @@ struct Inner {
     metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
     wake: Notify,
+    /// Outcomes of attempts, recorded in batches (group commit).
+    outcomes: WriteQueue<(OutboxRow, Outcome, Attempt), bool>,
 }
 
 impl Outbox {
     pub fn new(store: Store, config: OutboxConfig, metrics: Arc<Metrics>) -> Self {
         let permits = Arc::new(Semaphore::new(config.concurrency));
+        let writer = store.clone();
+        let outcomes = WriteQueue::start(256, move |batch: Vec<(OutboxRow, Outcome, Attempt)>| {
+            let store = writer.clone();
+            async move {
+                let n = batch.len();
+                store.record_outcomes(&batch).await.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "recording delivery outcomes failed");
+                    vec![false; n]
+                })
+            }
+        });
         Outbox {
             inner: Arc::new(Inner {
                 store,
@@ -67,6 +81,7 @@ impl Outbox {
                 metrics,
                 permits,
                 wake: Notify::new(),
+                outcomes,
             }),
         }
     }
@@ -176,40 +191,82 @@ impl Outbox {
     }
 
     async fn try_deliver(&self, row: &OutboxRow) -> Result<(), crate::store::StoreError> {
-        let inner = &self.inner;
-        let store = &inner.store;
-        let started_at = store.now();
-        let attempt = |started: Instant, detail: Option<String>| Attempt {
+        let started_at = self.inner.store.now();
+        let clock = Instant::now();
+        let (outcome, detail) = self.attempt(row).await?;
+        let attempt = Attempt {
             started_at,
-            latency_ms: started.elapsed().as_millis() as i64,
+            latency_ms: clock.elapsed().as_millis() as i64,
             detail,
         };
-        let clock = Instant::now();
+        let label = match &outcome {
+            Outcome::Sent(_) => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Failed { state, .. } => state,
+        };
+        self.inner.metrics.outbound(label, attempt.latency_ms);
+        let wake_after = match &outcome {
+            Outcome::Retry { due_at, .. } => {
+                Some(Duration::from_millis((*due_at - started_at).max(0) as u64))
+            }
+            _ => None,
+        };
+        let recorded = self
+            .inner
+            .outcomes
+            .run((row.clone(), outcome, attempt))
+            .await;
+        if recorded != Some(true) {
+            return Err(crate::store::StoreError::Decode(
+                "the outcome was not recorded".into(),
+            ));
+        }
+        // Short retry waits are kept in memory; the poller covers the rest.
+        if let Some(wait) = wake_after.filter(|w| *w < Duration::from_secs(2)) {
+            let this = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                this.wake();
+            });
+        }
+        Ok(())
+    }
+
+    /// One delivery attempt, up to its outcome (and a detail for the log).
+    async fn attempt(
+        &self,
+        row: &OutboxRow,
+    ) -> Result<(Outcome, Option<String>), crate::store::StoreError> {
+        let inner = &self.inner;
+        let store = &inner.store;
+        let dead = |reason: String| Outcome::Failed {
+            state: "dead",
+            reason,
+        };
         let out: Outbound = match serde_json::from_str(&row.payload) {
             Ok(o) => o,
-            Err(e) => {
-                let reason = format!("unreadable outbox payload: {e}");
-                inner.metrics.outbound("dead", 0);
-                return store
-                    .outbox_fail(row, "dead", &reason, &attempt(clock, None))
-                    .await;
-            }
+            Err(e) => return Ok((dead(format!("unreadable outbox payload: {e}")), None)),
         };
         let Some(route) = inner.routes.get(&row.channel) else {
-            let reason = format!("the {} channel is not configured for sending", row.channel);
-            inner.metrics.outbound("dead", 0);
-            return store
-                .outbox_fail(row, "dead", &reason, &attempt(clock, None))
-                .await;
+            return Ok((
+                dead(format!(
+                    "the {} channel is not configured for sending",
+                    row.channel
+                )),
+                None,
+            ));
         };
         // The ownership rule's last check: a bot reply computed before a
         // human took over is dropped here, never sent.
         if out.author == "bot" && !store.bot_may_speak_now(out.conversation_id).await? {
-            inner.metrics.outbound("dropped", 0);
-            let reason = "not sent: a human took over the conversation";
-            return store
-                .outbox_fail(row, "dropped", reason, &attempt(clock, None))
-                .await;
+            let reason = "not sent: a human took over the conversation".to_string();
+            return Ok((
+                Outcome::Failed {
+                    state: "dropped",
+                    reason,
+                },
+                None,
+            ));
         }
         // Paced, never dropped: a send waits for its turn.
         let destination = route.channel.destination(&out);
@@ -220,59 +277,44 @@ impl Outbox {
         if let Some(limiter) = &route.limiter {
             limiter.until_key_ready(&destination).await;
         }
-        let clock = Instant::now();
         let result =
             match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
                 Ok(r) => r,
                 Err(_) => Err(SendError::retryable("send timed out")),
             };
-        let latency = clock.elapsed().as_millis() as i64;
-        match result {
+        Ok(match result {
             Ok(sent) => {
-                inner.metrics.outbound("sent", latency);
-                store
-                    .outbox_sent(row, &sent, &attempt(clock, sent.detail.clone()))
-                    .await
+                let detail = sent.detail.clone();
+                (Outcome::Sent(sent), detail)
             }
             Err(SendError::Retryable {
                 reason,
                 retry_after,
             }) => {
                 if row.attempts + 1 >= inner.config.max_attempts as i64 {
-                    inner.metrics.outbound("dead", latency);
                     let why = format!("gave up after {} attempts: {reason}", row.attempts + 1);
-                    return store
-                        .outbox_fail(row, "dead", &why, &attempt(clock, Some(reason)))
-                        .await;
+                    (dead(why), Some(reason))
+                } else {
+                    let wait =
+                        backoff(&inner.config, row.attempts).max(retry_after.unwrap_or_default());
+                    let due_at = store.now() + wait.as_millis() as i64;
+                    (
+                        Outcome::Retry {
+                            due_at,
+                            error: reason.clone(),
+                        },
+                        Some(reason),
+                    )
                 }
-                inner.metrics.outbound("retry", latency);
-                let wait =
-                    backoff(&inner.config, row.attempts).max(retry_after.unwrap_or_default());
-                let due = store.now() + wait.as_millis() as i64;
-                store
-                    .outbox_retry(row, due, &reason, &attempt(clock, Some(reason.clone())))
-                    .await?;
-                // Short waits are kept in memory; the poller covers the rest.
-                if wait < Duration::from_secs(2) {
-                    let this = self.clone();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(wait).await;
-                        this.wake();
-                    });
-                }
-                Ok(())
             }
             Err(SendError::Permanent { code, reason }) => {
-                inner.metrics.outbound("dead", latency);
                 let why = match code {
                     Some(c) => format!("{c}: {reason}"),
                     None => reason,
                 };
-                store
-                    .outbox_fail(row, "dead", &why, &attempt(clock, Some(why.clone())))
-                    .await
+                (dead(why.clone()), Some(why))
             }
-        }
+        })
     }
 }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 use baton_channel::BoxFuture;
 use tokio::sync::Semaphore;
 
+use crate::batch::WriteQueue;
 use crate::conversation::{Conversation, Message, bot_may_speak};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
@@ -80,6 +81,8 @@ struct Inner {
     queues: Mutex<Queues>,
     permits: Semaphore,
     before_bot: Option<BeforeBot>,
+    /// Bot turns, applied in batches (group commit).
+    turns: WriteQueue<(i64, i64, BotTurn), Result<TurnOutcome, String>>,
 }
 
 #[derive(Default)]
@@ -97,6 +100,20 @@ impl Router {
         config: RouterConfig,
     ) -> Self {
         let permits = Semaphore::new(config.concurrency.max(1));
+        let writer = store.clone();
+        let turns = WriteQueue::start(256, move |batch: Vec<(i64, i64, BotTurn)>| {
+            let store = writer.clone();
+            async move {
+                let n = batch.len();
+                match store.apply_bot_turns(&batch, SEND_LEASE_MS).await {
+                    Ok(results) => results
+                        .into_iter()
+                        .map(|r| r.map_err(|e| e.to_string()))
+                        .collect(),
+                    Err(e) => vec![Err(e.to_string()); n],
+                }
+            }
+        });
         Router {
             inner: Arc::new(Inner {
                 store,
@@ -107,6 +124,7 @@ impl Router {
                 queues: Mutex::new(Queues::default()),
                 permits,
                 before_bot: None,
+                turns,
             }),
         }
     }
@@ -220,10 +238,13 @@ impl Router {
         if let Some(h) = &turn.handover {
             inner.metrics.handover(&h.reason);
         }
-        match store
-            .apply_bot_turn(message_id, conversation_id, &turn, SEND_LEASE_MS)
-            .await?
-        {
+        let applied = inner
+            .turns
+            .run((message_id, conversation_id, turn))
+            .await
+            .unwrap_or_else(|| Err("shutting down".into()))
+            .map_err(crate::store::StoreError::Decode)?;
+        match applied {
             TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),
             TurnOutcome::Dropped => {
                 tracing::info!(

@@ -3,14 +3,12 @@
 //! Queries are plain runtime SQL with `$1` placeholders, which SQLite and
 //! PostgreSQL both accept. Parameters are a small closed set of types
 //! ([`Param`]) and rows are read through [`DbRow`], so the store's domain
-//! code is written once; `sqlite.rs` and `postgres.rs` hold only what really
-//! differs (connection setup, how a write transaction begins, decoding).
+//! code is written once; `sqlite.rs` (rusqlite, statements run in place) and
+//! `postgres.rs` (sqlx) hold what really differs.
 
 use std::borrow::Cow;
 
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
-
-use super::{StoreError, sqlite};
+use super::{StoreError, postgres, sqlite};
 
 /// Which SQL dialect a query is for, where the two differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,15 +78,15 @@ macro_rules! params {
 
 /// A result row from either backend.
 pub enum DbRow {
-    Sqlite(sqlx::sqlite::SqliteRow),
+    Sqlite(sqlite::LiteRow),
     Postgres(sqlx::postgres::PgRow),
 }
 
 impl DbRow {
     pub fn opt_i64(&self, col: &str) -> Result<Option<i64>, StoreError> {
         match self {
-            DbRow::Sqlite(r) => get(r, col),
-            DbRow::Postgres(r) => get(r, col),
+            DbRow::Sqlite(r) => r.opt_i64(col),
+            DbRow::Postgres(r) => postgres::get(r, col),
         }
     }
 
@@ -99,8 +97,8 @@ impl DbRow {
 
     pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
         match self {
-            DbRow::Sqlite(r) => get(r, col),
-            DbRow::Postgres(r) => get(r, col),
+            DbRow::Sqlite(r) => r.opt_text(col),
+            DbRow::Postgres(r) => postgres::get(r, col),
         }
     }
 
@@ -133,7 +131,7 @@ pub enum Db {
 
 /// An open write transaction; dropped without `commit` it rolls back.
 pub enum DbTx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(sqlite::LiteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -147,8 +145,13 @@ impl Db {
 
     pub async fn fetch_all(&self, sql: &str, p: &[Param<'_>]) -> Result<Vec<DbRow>, StoreError> {
         match self {
-            Db::Sqlite(pools) => fetch(&pools.read, sql, p, DbRow::Sqlite).await,
-            Db::Postgres(pool) => fetch(pool, sql, p, DbRow::Postgres).await,
+            Db::Sqlite(pools) => Ok(pools
+                .fetch_all(sql, p)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect()),
+            Db::Postgres(pool) => postgres::fetch_all(pool, sql, p).await,
         }
     }
 
@@ -173,7 +176,7 @@ impl Db {
     /// lock, so callers never see "database is locked".
     pub async fn begin_write(&self) -> Result<DbTx, StoreError> {
         match self {
-            Db::Sqlite(pools) => sqlite::begin_write(pools).await.map(DbTx::Sqlite),
+            Db::Sqlite(pools) => pools.begin_write().await.map(DbTx::Sqlite),
             Db::Postgres(pool) => Ok(DbTx::Postgres(pool.begin().await?)),
         }
     }
@@ -184,10 +187,8 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pools) => {
-                pools.read.close().await;
-                pools.write.close().await;
-            }
+            // SQLite connections close when the last handle is dropped.
+            Db::Sqlite(_) => {}
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -200,8 +201,12 @@ impl DbTx {
         p: &[Param<'_>],
     ) -> Result<Vec<DbRow>, StoreError> {
         match self {
-            DbTx::Sqlite(tx) => fetch(&mut **tx, sql, p, DbRow::Sqlite).await,
-            DbTx::Postgres(tx) => fetch(&mut **tx, sql, p, DbRow::Postgres).await,
+            DbTx::Sqlite(tx) => Ok(tx
+                .fetch_all(sql, p)?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect()),
+            DbTx::Postgres(tx) => postgres::fetch_all(&mut **tx, sql, p).await,
         }
     }
 
@@ -221,14 +226,14 @@ impl DbTx {
 
     pub async fn execute(&mut self, sql: &str, p: &[Param<'_>]) -> Result<u64, StoreError> {
         match self {
-            DbTx::Sqlite(tx) => execute(&mut **tx, sql, p, |r| r.rows_affected()).await,
-            DbTx::Postgres(tx) => execute(&mut **tx, sql, p, |r| r.rows_affected()).await,
+            DbTx::Sqlite(tx) => tx.execute(sql, p),
+            DbTx::Postgres(tx) => postgres::execute(&mut **tx, sql, p).await,
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            DbTx::Sqlite(tx) => tx.commit().await?,
+            DbTx::Sqlite(tx) => tx.commit()?,
             DbTx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -237,11 +242,9 @@ impl DbTx {
     /// Runs several `;`-separated statements without parameters.
     pub async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
-            DbTx::Sqlite(tx) => {
-                (&mut **tx).execute(sql).await?;
-            }
+            DbTx::Sqlite(tx) => tx.execute_script(sql)?,
             DbTx::Postgres(tx) => {
-                (&mut **tx).execute(sql).await?;
+                sqlx::Executor::execute(&mut **tx, sql).await?;
             }
         }
         Ok(())
@@ -258,68 +261,4 @@ impl DbTx {
             .await
             .map(|_| ())
     }
-}
-
-// The generic halves of the backends: the same code, compiled once for each.
-
-fn bind<'q, DB>(
-    sql: &'q str,
-    params: &'q [Param<'q>],
-) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
-where
-    DB: Database,
-    Option<i64>: Encode<'q, DB> + Type<DB>,
-    Option<&'q str>: Encode<'q, DB> + Type<DB>,
-{
-    let mut q = sqlx::query(sql);
-    for p in params {
-        q = match p {
-            Param::Int(v) => q.bind(*v),
-            Param::Text(v) => q.bind(v.as_deref()),
-        };
-    }
-    q
-}
-
-async fn fetch<'e, 'q, DB, E>(
-    e: E,
-    sql: &'q str,
-    p: &'q [Param<'q>],
-    wrap: fn(DB::Row) -> DbRow,
-) -> Result<Vec<DbRow>, StoreError>
-where
-    DB: Database,
-    E: Executor<'e, Database = DB>,
-    DB::Arguments<'q>: IntoArguments<'q, DB>,
-    Option<i64>: Encode<'q, DB> + Type<DB>,
-    Option<&'q str>: Encode<'q, DB> + Type<DB>,
-{
-    let rows = e.fetch_all(bind(sql, p)).await?;
-    Ok(rows.into_iter().map(wrap).collect())
-}
-
-async fn execute<'e, 'q, DB, E>(
-    e: E,
-    sql: &'q str,
-    p: &'q [Param<'q>],
-    affected: fn(DB::QueryResult) -> u64,
-) -> Result<u64, StoreError>
-where
-    DB: Database,
-    E: Executor<'e, Database = DB>,
-    DB::Arguments<'q>: IntoArguments<'q, DB>,
-    Option<i64>: Encode<'q, DB> + Type<DB>,
-    Option<&'q str>: Encode<'q, DB> + Type<DB>,
-{
-    Ok(affected(e.execute(bind(sql, p)).await?))
-}
-
-fn get<R, T>(row: &R, col: &str) -> Result<T, StoreError>
-where
-    R: Row,
-    for<'r> T: Decode<'r, R::Database> + Type<R::Database>,
-    for<'c> &'c str: ColumnIndex<R>,
-{
-    row.try_get(col)
-        .map_err(|e| StoreError::Decode(format!("column {col}: {e}")))
 }

@@ -14,11 +14,15 @@ fn division_from(r: &super::DbRow) -> Result<Division, StoreError> {
 }
 
 fn unique(e: StoreError, name: &str) -> StoreError {
-    match &e {
-        StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            StoreError::Conflict(format!("a division named `{name}` already exists"))
-        }
-        _ => e,
+    let duplicate = match &e {
+        StoreError::Db(sqlx::Error::Database(d)) => d.is_unique_violation(),
+        StoreError::Sqlite(s) => super::sqlite::is_unique_violation(s),
+        _ => false,
+    };
+    if duplicate {
+        StoreError::Conflict(format!("a division named `{name}` already exists"))
+    } else {
+        e
     }
 }
 

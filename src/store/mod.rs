@@ -24,7 +24,7 @@ pub use conversations::ConversationFilter;
 pub use db::{Db, DbRow, DbTx, Dialect, Param};
 pub use ingest::Ingested;
 pub use kb::KbVersion;
-pub use outbox::{Attempt, NewOutbound, OutboxRow};
+pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnOutcome, UnroutedMessage};
 pub use tx::Tx;
 
@@ -35,6 +35,8 @@ use crate::events::EventBus;
 pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("unexpected data in the database: {0}")]
     Decode(String),
     #[error("not found")]

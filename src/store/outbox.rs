@@ -35,6 +35,18 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// How one delivery attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The channel accepted the message.
+    Sent(Sent),
+    /// A retryable failure: try again at `due_at`.
+    Retry { due_at: i64, error: String },
+    /// Given up on (`dead`): a permanent error or the retry budget spent; or
+    /// (`dropped`) a bot message whose conversation a human took over.
+    Failed { state: &'static str, reason: String },
+}
+
 /// One delivery attempt, for the attempt log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
@@ -212,38 +224,6 @@ impl Store {
         Ok(())
     }
 
-    /// The channel accepted the message.
-    pub async fn outbox_sent(
-        &self,
-        row: &OutboxRow,
-        sent: &Sent,
-        a: &Attempt,
-    ) -> Result<(), StoreError> {
-        let now = self.now();
-        let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE outbox SET state = 'done', attempts = attempts + 1, lease_until = NULL,
-                last_error = NULL, updated_at = $2 WHERE id = $1",
-            params![row.id, now],
-        )
-        .await?;
-        self.log_attempt(&mut tx, row, "sent", a).await?;
-        if let Some(mid) = row.message_id {
-            tx.execute(
-                "UPDATE messages SET channel_message_id = COALESCE($2, channel_message_id),
-                    error = NULL, updated_at = $3 WHERE id = $1",
-                params![mid, &sent.channel_message_id, now],
-            )
-            .await?;
-            self.advance_delivery(&mut tx, mid, sent.delivery, None)
-                .await?;
-            if let Some(external) = &sent.channel_message_id {
-                self.apply_parked_statuses(&mut tx, mid, external).await?;
-            }
-        }
-        tx.commit().await
-    }
-
     /// Moves a message's delivery forward (never back) and emits an event
     /// when it moved. Returns whether it moved.
     pub async fn advance_delivery(
@@ -284,47 +264,84 @@ impl Store {
         Ok(true)
     }
 
-    /// A retryable failure: try again at `due_at`.
-    pub async fn outbox_retry(
+    /// Records how delivery attempts ended, many in one transaction (each
+    /// under its own savepoint, so one failure does not undo the others).
+    /// Returns, per item, whether it was recorded.
+    pub async fn record_outcomes(
         &self,
-        row: &OutboxRow,
-        due_at: i64,
-        error: &str,
-        a: &Attempt,
-    ) -> Result<(), StoreError> {
+        batch: &[(OutboxRow, Outcome, Attempt)],
+    ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, due_at = $2,
-                last_error = $3, updated_at = $4 WHERE id = $1",
-            params![row.id, due_at, error, self.now()],
-        )
-        .await?;
-        self.log_attempt(&mut tx, row, "retry", a).await?;
-        tx.commit().await
+        let mut done = Vec::with_capacity(batch.len());
+        for (row, outcome, attempt) in batch {
+            tx.savepoint("outcome").await?;
+            match self.record_outcome(&mut tx, row, outcome, attempt).await {
+                Ok(()) => done.push(true),
+                Err(e) => {
+                    tracing::error!(outbox_id = row.id, error = %e, "recording a delivery outcome failed");
+                    tx.rollback_to("outcome").await?;
+                    done.push(false);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(done)
     }
 
-    /// Given up on: a permanent error, the retry budget spent, or (state
-    /// `dropped`) a bot message whose conversation a human took over.
-    pub async fn outbox_fail(
+    async fn record_outcome(
         &self,
+        tx: &mut Tx,
         row: &OutboxRow,
-        state: &str,
-        reason: &str,
+        outcome: &Outcome,
         a: &Attempt,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE outbox SET state = $2, attempts = attempts + 1, lease_until = NULL,
-                last_error = $3, updated_at = $4 WHERE id = $1",
-            params![row.id, state, reason, self.now()],
-        )
-        .await?;
-        self.log_attempt(&mut tx, row, state, a).await?;
-        if let Some(mid) = row.message_id {
-            self.advance_delivery(&mut tx, mid, Delivery::Failed, Some(reason))
+        let now = self.now();
+        match outcome {
+            Outcome::Sent(sent) => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'done', attempts = attempts + 1, lease_until = NULL,
+                        last_error = NULL, updated_at = $2 WHERE id = $1",
+                    params![row.id, now],
+                )
                 .await?;
+                self.log_attempt(tx, row, "sent", a).await?;
+                if let Some(mid) = row.message_id {
+                    tx.execute(
+                        "UPDATE messages SET channel_message_id = COALESCE($2, channel_message_id),
+                            error = NULL, updated_at = $3 WHERE id = $1",
+                        params![mid, &sent.channel_message_id, now],
+                    )
+                    .await?;
+                    self.advance_delivery(tx, mid, sent.delivery, None).await?;
+                    if let Some(external) = &sent.channel_message_id {
+                        self.apply_parked_statuses(tx, mid, external).await?;
+                    }
+                }
+            }
+            Outcome::Retry { due_at, error } => {
+                tx.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, due_at = $2,
+                        last_error = $3, updated_at = $4 WHERE id = $1",
+                    params![row.id, *due_at, error.as_str(), now],
+                )
+                .await?;
+                self.log_attempt(tx, row, "retry", a).await?;
+            }
+            Outcome::Failed { state, reason } => {
+                tx.execute(
+                    "UPDATE outbox SET state = $2, attempts = attempts + 1, lease_until = NULL,
+                        last_error = $3, updated_at = $4 WHERE id = $1",
+                    params![row.id, *state, reason.as_str(), now],
+                )
+                .await?;
+                self.log_attempt(tx, row, state, a).await?;
+                if let Some(mid) = row.message_id {
+                    self.advance_delivery(tx, mid, Delivery::Failed, Some(reason))
+                        .await?;
+                }
+            }
         }
-        tx.commit().await
+        Ok(())
     }
 
     /// Rows not yet sent or given up on; the `outbox depth` metric.

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Executor, Postgres, Row};
 
-use super::StoreError;
+use super::{DbRow, Param, StoreError};
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
     Ok(PgPoolOptions::new()
@@ -14,4 +15,41 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await?)
+}
+
+fn bind<'q>(
+    sql: &'q str,
+    params: &'q [Param<'q>],
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    let mut q = sqlx::query(sql);
+    for p in params {
+        q = match p {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.as_deref()),
+        };
+    }
+    q
+}
+
+pub async fn fetch_all<'e, E>(e: E, sql: &str, p: &[Param<'_>]) -> Result<Vec<DbRow>, StoreError>
+where
+    E: Executor<'e, Database = Postgres>,
+{
+    let rows = e.fetch_all(bind(sql, p)).await?;
+    Ok(rows.into_iter().map(DbRow::Postgres).collect())
+}
+
+pub async fn execute<'e, E>(e: E, sql: &str, p: &[Param<'_>]) -> Result<u64, StoreError>
+where
+    E: Executor<'e, Database = Postgres>,
+{
+    Ok(e.execute(bind(sql, p)).await?.rows_affected())
+}
+
+pub fn get<T>(row: &PgRow, col: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    row.try_get(col)
+        .map_err(|e| StoreError::Decode(format!("column {col}: {e}")))
 }

@@ -113,8 +113,47 @@ impl Store {
         turn: &BotTurn,
         lease_ms: i64,
     ) -> Result<TurnOutcome, StoreError> {
-        let now = self.now();
+        let mut out = self
+            .apply_bot_turns(&[(message_id, conversation_id, turn.clone())], lease_ms)
+            .await?;
+        out.pop().unwrap_or(Ok(TurnOutcome::Dropped))
+    }
+
+    /// Several turns in one transaction (group commit), each under its own
+    /// savepoint so one failure does not undo the others.
+    pub async fn apply_bot_turns(
+        &self,
+        turns: &[(i64, i64, BotTurn)],
+        lease_ms: i64,
+    ) -> Result<Vec<Result<TurnOutcome, StoreError>>, StoreError> {
         let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(turns.len());
+        for (message_id, conversation_id, turn) in turns {
+            tx.savepoint("turn").await?;
+            match self
+                .apply_turn(&mut tx, *message_id, *conversation_id, turn, lease_ms)
+                .await
+            {
+                Ok(done) => out.push(Ok(done)),
+                Err(e) => {
+                    tx.rollback_to("turn").await?;
+                    out.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn apply_turn(
+        &self,
+        tx: &mut super::Tx,
+        message_id: i64,
+        conversation_id: i64,
+        turn: &BotTurn,
+        lease_ms: i64,
+    ) -> Result<TurnOutcome, StoreError> {
+        let now = self.now();
         let first = tx
             .execute(
                 "UPDATE messages SET routed_at = $2 WHERE id = $1 AND routed_at IS NULL",
@@ -137,7 +176,6 @@ impl Store {
             )
             .await?;
         if owned == 0 {
-            tx.commit().await?;
             return Ok(TurnOutcome::Dropped);
         }
         let mut rows = Vec::new();
@@ -152,7 +190,7 @@ impl Store {
                 template: None,
             };
             rows.push(
-                self.queue_outbound(&mut tx, conversation_id, &m, Some(lease_ms))
+                self.queue_outbound(tx, conversation_id, &m, Some(lease_ms))
                     .await?,
             );
         }
@@ -166,10 +204,9 @@ impl Store {
             .await?;
         }
         if let Some(h) = &turn.handover {
-            self.record_handover(&mut tx, conversation_id, h, turn.failure_count, now)
+            self.record_handover(tx, conversation_id, h, turn.failure_count, now)
                 .await?;
         }
-        tx.commit().await?;
         Ok(TurnOutcome::Applied(rows))
     }
 
