@@ -34,9 +34,13 @@ impl Store {
         for item in items {
             tx.savepoint("item").await?;
             match self.ingest_one(&mut tx, item).await {
-                Ok(done) => out.push(Ok(done)),
+                Ok(done) => {
+                    tx.release("item").await?;
+                    out.push(Ok(done));
+                }
                 Err(e) => {
                     tx.rollback_to("item").await?;
+                    tx.release("item").await?;
                     out.push(Err(e));
                 }
             }

@@ -276,10 +276,14 @@ impl Store {
         for (row, outcome, attempt) in batch {
             tx.savepoint("outcome").await?;
             match self.record_outcome(&mut tx, row, outcome, attempt).await {
-                Ok(()) => done.push(true),
+                Ok(()) => {
+                    tx.release("outcome").await?;
+                    done.push(true);
+                }
                 Err(e) => {
                     tracing::error!(outbox_id = row.id, error = %e, "recording a delivery outcome failed");
                     tx.rollback_to("outcome").await?;
+                    tx.release("outcome").await?;
                     done.push(false);
                 }
             }

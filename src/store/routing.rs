@@ -134,9 +134,13 @@ impl Store {
                 .apply_turn(&mut tx, *message_id, *conversation_id, turn, lease_ms)
                 .await
             {
-                Ok(done) => out.push(Ok(done)),
+                Ok(done) => {
+                    tx.release("turn").await?;
+                    out.push(Ok(done));
+                }
                 Err(e) => {
                     tx.rollback_to("turn").await?;
+                    tx.release("turn").await?;
                     out.push(Err(e));
                 }
             }
