@@ -19,7 +19,7 @@ use crate::batch::WriteQueue;
 use crate::conversation::{Conversation, Message, bot_may_speak};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
-use crate::store::{BotTurn, HandoverRequest, Store, TurnOutcome, UnroutedMessage};
+use crate::store::{BotTurn, HandoverRequest, Store, TurnJob, TurnOutcome, UnroutedMessage};
 
 /// How long a routing claim lasts before another worker may take over.
 const ROUTE_LEASE_MS: i64 = 60_000;
@@ -82,7 +82,7 @@ struct Inner {
     permits: Semaphore,
     before_bot: Option<BeforeBot>,
     /// Bot turns, applied in batches (group commit).
-    turns: WriteQueue<(i64, i64, BotTurn), Result<TurnOutcome, String>>,
+    turns: WriteQueue<TurnJob, Result<TurnOutcome, String>>,
 }
 
 #[derive(Default)]
@@ -101,11 +101,11 @@ impl Router {
     ) -> Self {
         let permits = Semaphore::new(config.concurrency.max(1));
         let writer = store.clone();
-        let turns = WriteQueue::start(256, move |batch: Vec<(i64, i64, BotTurn)>| {
+        let turns = WriteQueue::start(256, move |batch: Vec<TurnJob>| {
             let store = writer.clone();
             async move {
                 let n = batch.len();
-                match store.apply_bot_turns(&batch, SEND_LEASE_MS).await {
+                match store.apply_bot_turns(&batch).await {
                     Ok(results) => results
                         .into_iter()
                         .map(|r| r.map_err(|e| e.to_string()))
@@ -240,7 +240,12 @@ impl Router {
         }
         let applied = inner
             .turns
-            .run((message_id, conversation_id, turn))
+            .run(TurnJob {
+                message_id,
+                conversation_id,
+                turn,
+                lease_ms: SEND_LEASE_MS,
+            })
             .await
             .unwrap_or_else(|| Err("shutting down".into()))
             .map_err(crate::store::StoreError::Decode)?;

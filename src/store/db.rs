@@ -249,24 +249,4 @@ impl DbTx {
         }
         Ok(())
     }
-
-    pub async fn savepoint(&mut self, name: &str) -> Result<(), StoreError> {
-        self.execute(&format!("SAVEPOINT {name}"), &[])
-            .await
-            .map(|_| ())
-    }
-
-    /// Ends a savepoint that succeeded (keeps the savepoint stack flat: a
-    /// deep stack makes every later statement slower).
-    pub async fn release(&mut self, name: &str) -> Result<(), StoreError> {
-        self.execute(&format!("RELEASE SAVEPOINT {name}"), &[])
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn rollback_to(&mut self, name: &str) -> Result<(), StoreError> {
-        self.execute(&format!("ROLLBACK TO SAVEPOINT {name}"), &[])
-            .await
-            .map(|_| ())
-    }
 }

@@ -23,30 +23,13 @@ pub struct Ingested {
 }
 
 impl Store {
-    /// Stores a batch in one transaction. Each item gets its own savepoint,
-    /// so one bad item fails alone while the rest commit together.
+    /// Stores a batch in one transaction (group commit); an item that
+    /// fails, fails alone.
     pub async fn ingest_batch(
         &self,
         items: &[Inbound],
     ) -> Result<Vec<Result<Ingested, StoreError>>, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            tx.savepoint("item").await?;
-            match self.ingest_one(&mut tx, item).await {
-                Ok(done) => {
-                    tx.release("item").await?;
-                    out.push(Ok(done));
-                }
-                Err(e) => {
-                    tx.rollback_to("item").await?;
-                    tx.release("item").await?;
-                    out.push(Err(e));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.apply_batch(items).await
     }
 
     async fn ingest_one(&self, tx: &mut Tx, m: &Inbound) -> Result<Ingested, StoreError> {
@@ -194,5 +177,16 @@ impl Store {
         )
         .await?;
         Ok(id)
+    }
+}
+
+impl super::tx::BatchItem for Inbound {
+    type Out = Ingested;
+    fn apply<'a>(
+        &'a self,
+        store: &'a Store,
+        tx: &'a mut Tx,
+    ) -> baton_channel::BoxFuture<'a, Result<Ingested, StoreError>> {
+        Box::pin(store.ingest_one(tx, self))
     }
 }

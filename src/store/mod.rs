@@ -25,7 +25,7 @@ pub use db::{Db, DbRow, DbTx, Dialect, Param};
 pub use ingest::Ingested;
 pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
-pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnOutcome, UnroutedMessage};
+pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnJob, TurnOutcome, UnroutedMessage};
 pub use tx::Tx;
 
 use crate::conversation::Clock;

@@ -264,32 +264,25 @@ impl Store {
         Ok(true)
     }
 
-    /// Records how delivery attempts ended, many in one transaction (each
-    /// under its own savepoint, so one failure does not undo the others).
-    /// Returns, per item, whether it was recorded.
+    /// Records how delivery attempts ended, many in one transaction (group
+    /// commit). Returns, per item, whether it was recorded.
     pub async fn record_outcomes(
         &self,
         batch: &[(OutboxRow, Outcome, Attempt)],
     ) -> Result<Vec<bool>, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut done = Vec::with_capacity(batch.len());
-        for (row, outcome, attempt) in batch {
-            tx.savepoint("outcome").await?;
-            match self.record_outcome(&mut tx, row, outcome, attempt).await {
-                Ok(()) => {
-                    tx.release("outcome").await?;
-                    done.push(true);
-                }
+        Ok(self
+            .apply_batch(batch)
+            .await?
+            .into_iter()
+            .zip(batch)
+            .map(|(r, (row, _, _))| match r {
+                Ok(()) => true,
                 Err(e) => {
                     tracing::error!(outbox_id = row.id, error = %e, "recording a delivery outcome failed");
-                    tx.rollback_to("outcome").await?;
-                    tx.release("outcome").await?;
-                    done.push(false);
+                    false
                 }
-            }
-        }
-        tx.commit().await?;
-        Ok(done)
+            })
+            .collect())
     }
 
     async fn record_outcome(
@@ -371,5 +364,16 @@ impl Store {
             .fetch_optional(&sql, params![conversation_id, self.now()])
             .await?
             .is_some())
+    }
+}
+
+impl super::tx::BatchItem for (OutboxRow, Outcome, Attempt) {
+    type Out = ();
+    fn apply<'a>(
+        &'a self,
+        store: &'a Store,
+        tx: &'a mut Tx,
+    ) -> baton_channel::BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(store.record_outcome(tx, &self.0, &self.1, &self.2))
     }
 }

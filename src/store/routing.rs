@@ -45,6 +45,33 @@ pub struct BotTurn {
     pub handover: Option<HandoverRequest>,
 }
 
+/// A bot turn waiting to be applied: for the message it answers, in its
+/// conversation, with the lease its outbox rows are born with.
+#[derive(Debug, Clone)]
+pub struct TurnJob {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub turn: BotTurn,
+    pub lease_ms: i64,
+}
+
+impl super::tx::BatchItem for TurnJob {
+    type Out = TurnOutcome;
+    fn apply<'a>(
+        &'a self,
+        store: &'a Store,
+        tx: &'a mut super::Tx,
+    ) -> baton_channel::BoxFuture<'a, Result<TurnOutcome, StoreError>> {
+        Box::pin(store.apply_turn(
+            tx,
+            self.message_id,
+            self.conversation_id,
+            &self.turn,
+            self.lease_ms,
+        ))
+    }
+}
+
 /// The result of applying a bot turn.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TurnOutcome {
@@ -113,40 +140,23 @@ impl Store {
         turn: &BotTurn,
         lease_ms: i64,
     ) -> Result<TurnOutcome, StoreError> {
-        let mut out = self
-            .apply_bot_turns(&[(message_id, conversation_id, turn.clone())], lease_ms)
-            .await?;
+        let job = TurnJob {
+            message_id,
+            conversation_id,
+            turn: turn.clone(),
+            lease_ms,
+        };
+        let mut out = self.apply_bot_turns(&[job]).await?;
         out.pop().unwrap_or(Ok(TurnOutcome::Dropped))
     }
 
-    /// Several turns in one transaction (group commit), each under its own
-    /// savepoint so one failure does not undo the others.
+    /// Several turns in one transaction (group commit); a turn that fails,
+    /// fails alone.
     pub async fn apply_bot_turns(
         &self,
-        turns: &[(i64, i64, BotTurn)],
-        lease_ms: i64,
+        turns: &[TurnJob],
     ) -> Result<Vec<Result<TurnOutcome, StoreError>>, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut out = Vec::with_capacity(turns.len());
-        for (message_id, conversation_id, turn) in turns {
-            tx.savepoint("turn").await?;
-            match self
-                .apply_turn(&mut tx, *message_id, *conversation_id, turn, lease_ms)
-                .await
-            {
-                Ok(done) => {
-                    tx.release("turn").await?;
-                    out.push(Ok(done));
-                }
-                Err(e) => {
-                    tx.rollback_to("turn").await?;
-                    tx.release("turn").await?;
-                    out.push(Err(e));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.apply_batch(turns).await
     }
 
     async fn apply_turn(
