@@ -110,12 +110,22 @@ async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) 
     };
     let mut tx = s.begin().await.unwrap();
     let row = s
-        .queue_outbound(&mut tx, got.conversation_id, &draft, None)
+        .queue_outbound(
+            &mut tx,
+            got.conversation_id,
+            std::slice::from_ref(&draft),
+            None,
+        )
         .await
         .unwrap();
-    s.queue_outbound(&mut tx, got.conversation_id, &draft, None)
-        .await
-        .unwrap();
+    s.queue_outbound(
+        &mut tx,
+        got.conversation_id,
+        std::slice::from_ref(&draft),
+        None,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let a = s.claim_outbox(1, 60_000).await.unwrap();
     let b = s.claim_outbox(10, 60_000).await.unwrap();
@@ -127,7 +137,7 @@ async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) 
     );
     assert_eq!(s.outbox_depth().await.unwrap(), 2);
 
-    let mid = row.message_id.unwrap();
+    let mid = row[0].message_id.unwrap();
     let mut tx = s.begin().await.unwrap();
     assert!(
         s.advance_delivery(&mut tx, mid, Delivery::Read, None)

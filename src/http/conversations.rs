@@ -130,13 +130,13 @@ async fn reply(
         template: template.clone(),
     };
     let mut tx = s.store.begin().await?;
-    let row = s
+    let rows = s
         .store
-        .queue_outbound(&mut tx, id, &draft, Some(60_000))
+        .queue_outbound(&mut tx, id, std::slice::from_ref(&draft), Some(60_000))
         .await?;
     tx.commit().await?;
-    let message_id = row.message_id.unwrap_or_default();
-    s.outbox.dispatch(vec![row]);
+    let message_id = rows.first().and_then(|r| r.message_id).unwrap_or_default();
+    s.outbox.dispatch(rows);
     let mut message = json!(s.store.message(message_id).await?);
     if let Some(t) = template {
         message["notice"] = json!(format!(

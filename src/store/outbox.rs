@@ -74,16 +74,16 @@ fn new_key() -> String {
 }
 
 impl Store {
-    /// Inserts an outbound message and its outbox row. With `lease_ms`, the
+    /// Inserts outbound messages (in order) and their outbox rows. With `lease_ms`, the
     /// row is born leased to the caller, who dispatches it from memory at
     /// once; should the caller die, the lease expires and a poller takes it.
     pub async fn queue_outbound(
         &self,
         tx: &mut Tx,
         conversation_id: i64,
-        m: &NewOutbound,
+        drafts: &[NewOutbound],
         lease_ms: Option<i64>,
-    ) -> Result<OutboxRow, StoreError> {
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = self.now();
         let conv = tx
             .fetch_one(
@@ -93,79 +93,85 @@ impl Store {
             )
             .await?;
         let channel = conv.text("channel")?;
-        let meta = m.meta.as_ref().map(|v| v.to_string());
-        let message_id = tx
-            .fetch_one(
-                "INSERT INTO messages (conversation_id, direction, author, agent_id, kind, text,
-                    reply_to, delivery, meta, routed_at, created_at, updated_at)
-                 VALUES ($1, 'out', $2, $3, $4, $5, $6, 'queued', $7, $8, $8, $8) RETURNING id",
-                params![
-                    conversation_id,
-                    m.author.as_str(),
-                    m.agent_id,
-                    MessageKind::Text.as_str(),
-                    m.text.as_str(),
-                    &m.reply_to,
-                    meta,
-                    now
-                ],
-            )
-            .await?
-            .i64("id")?;
-        let out = Outbound {
-            message_id,
-            conversation_id,
-            idempotency_key: new_key(),
-            to: ContactRef {
-                handle: conv.text("handle")?,
-                name: conv.opt_text("name")?,
-            },
-            account: conv.opt_text("account")?,
-            author: m.author.as_str().to_string(),
-            text: m.text.clone(),
-            reply_to: m.reply_to.clone(),
-            quick_replies: m.quick_replies.clone(),
-            created_at_ms: now,
-            template: m.template.clone(),
+        let to = ContactRef {
+            handle: conv.text("handle")?,
+            name: conv.opt_text("name")?,
         };
-        let payload = serde_json::to_string(&out)
-            .map_err(|e| StoreError::Decode(format!("outbound payload: {e}")))?;
-        let id = tx
-            .fetch_one(
-                "INSERT INTO outbox (message_id, channel, payload, idempotency_key, due_at,
-                    lease_until, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $5, $5) RETURNING id",
-                params![
-                    message_id,
-                    channel.as_str(),
-                    payload.as_str(),
-                    out.idempotency_key.as_str(),
-                    now,
-                    lease_ms.map(|l| now + l)
-                ],
+        let account = conv.opt_text("account")?;
+        let mut rows = Vec::with_capacity(drafts.len());
+        for m in drafts {
+            let meta = m.meta.as_ref().map(|v| v.to_string());
+            let message_id = tx
+                .fetch_one(
+                    "INSERT INTO messages (conversation_id, direction, author, agent_id, kind, text,
+                        reply_to, delivery, meta, routed_at, created_at, updated_at)
+                     VALUES ($1, 'out', $2, $3, $4, $5, $6, 'queued', $7, $8, $8, $8) RETURNING id",
+                    params![
+                        conversation_id,
+                        m.author.as_str(),
+                        m.agent_id,
+                        MessageKind::Text.as_str(),
+                        m.text.as_str(),
+                        &m.reply_to,
+                        meta,
+                        now
+                    ],
+                )
+                .await?
+                .i64("id")?;
+            let out = Outbound {
+                message_id,
+                conversation_id,
+                idempotency_key: new_key(),
+                to: to.clone(),
+                account: account.clone(),
+                author: m.author.as_str().to_string(),
+                text: m.text.clone(),
+                reply_to: m.reply_to.clone(),
+                quick_replies: m.quick_replies.clone(),
+                created_at_ms: now,
+                template: m.template.clone(),
+            };
+            let payload = serde_json::to_string(&out)
+                .map_err(|e| StoreError::Decode(format!("outbound payload: {e}")))?;
+            let id = tx
+                .fetch_one(
+                    "INSERT INTO outbox (message_id, channel, payload, idempotency_key, due_at,
+                        lease_until, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $5, $5) RETURNING id",
+                    params![
+                        message_id,
+                        channel.as_str(),
+                        payload.as_str(),
+                        out.idempotency_key.as_str(),
+                        now,
+                        lease_ms.map(|l| now + l)
+                    ],
+                )
+                .await?
+                .i64("id")?;
+            tx.event(
+                "message.created",
+                Some(conversation_id),
+                json!({"message_id": message_id, "direction": "out", "author": m.author,
+                       "agent_id": m.agent_id, "text": m.text, "delivery": "queued"}),
+                now,
             )
-            .await?
-            .i64("id")?;
+            .await?;
+            rows.push(OutboxRow {
+                id,
+                message_id: Some(message_id),
+                channel: channel.clone(),
+                payload,
+                attempts: 0,
+            });
+        }
         tx.execute(
             "UPDATE conversations SET updated_at = $2 WHERE id = $1",
             params![conversation_id, now],
         )
         .await?;
-        tx.event(
-            "message.created",
-            Some(conversation_id),
-            json!({"message_id": message_id, "direction": "out", "author": m.author,
-                   "agent_id": m.agent_id, "text": m.text, "delivery": "queued"}),
-            now,
-        )
-        .await?;
-        Ok(OutboxRow {
-            id,
-            message_id: Some(message_id),
-            channel,
-            payload,
-            attempts: 0,
-        })
+        Ok(rows)
     }
 
     /// Claims up to `limit` due rows whose lease is free, leasing them for

@@ -192,9 +192,10 @@ impl Store {
         if owned == 0 {
             return Ok(TurnOutcome::Dropped);
         }
-        let mut rows = Vec::new();
-        for r in &turn.replies {
-            let m = NewOutbound {
+        let drafts: Vec<NewOutbound> = turn
+            .replies
+            .iter()
+            .map(|r| NewOutbound {
                 author: Author::Bot,
                 agent_id: None,
                 text: r.text.clone(),
@@ -202,12 +203,14 @@ impl Store {
                 reply_to: r.reply_to.clone(),
                 meta: r.meta.clone(),
                 template: None,
-            };
-            rows.push(
-                self.queue_outbound(tx, conversation_id, &m, Some(lease_ms))
-                    .await?,
-            );
-        }
+            })
+            .collect();
+        let rows = if drafts.is_empty() {
+            Vec::new()
+        } else {
+            self.queue_outbound(tx, conversation_id, &drafts, Some(lease_ms))
+                .await?
+        };
         if let Some(count) = turn.failure_count {
             tx.event(
                 "conversation.updated",
