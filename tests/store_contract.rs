@@ -107,6 +107,7 @@ async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) 
         reply_to: None,
         meta: None,
         template: None,
+        media: None,
     };
     let mut tx = s.begin().await.unwrap();
     let row = s

@@ -696,3 +696,62 @@ async fn reactions_and_system_notices_get_no_reply_but_welcome_does(backend: Bac
 }
 
 on_both_backends!(reactions_and_system_notices_get_no_reply_but_welcome_does);
+
+async fn agents_send_media_by_link_or_id(backend: Backend) {
+    let graph = FakeGraph::start().await;
+    let app = start(backend, &graph, &[]).await;
+    post(
+        &app,
+        &text_from("wamid.m1", "6281400000001", "agent please"),
+    )
+    .await;
+    let id = conversation_of(&app, "6281400000001").await["id"]
+        .as_i64()
+        .unwrap();
+    let url = format!("/api/v1/conversations/{id}/messages");
+    let r = app
+        .post(&url)
+        .json(&json!({"text": "Your invoice", "media": {"type": "document", "url": "https://files.example/inv.pdf", "filename": "inv.pdf"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["kind"], "document");
+    let r = app
+        .post(&url)
+        .json(&json!({"media": {"type": "image", "id": "1234567890"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "media without text is fine");
+    for bad in [
+        json!({"media": {"type": "fax", "id": "1"}}),
+        json!({"media": {"type": "image"}}),
+        json!({"media": {"type": "image", "url": "ftp://x"}}),
+        json!({}),
+    ] {
+        let r = app.post(&url).json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+    wait_until("both attachments sent", || async {
+        graph
+            .sent()
+            .iter()
+            .filter(|r| r.body["type"] == "document" || r.body["type"] == "image")
+            .count()
+            == 2
+    })
+    .await;
+    let sent = graph.sent();
+    let doc = sent.iter().find(|r| r.body["type"] == "document").unwrap();
+    assert_eq!(
+        doc.body["document"],
+        json!({"link": "https://files.example/inv.pdf", "caption": "Your invoice", "filename": "inv.pdf"})
+    );
+    let img = sent.iter().find(|r| r.body["type"] == "image").unwrap();
+    assert_eq!(img.body["image"], json!({"id": "1234567890"}));
+    app.stop().await;
+}
+
+on_both_backends!(agents_send_media_by_link_or_id);

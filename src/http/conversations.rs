@@ -95,7 +95,55 @@ fn not_found(e: StoreError) -> ApiError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
+    #[serde(default)]
     text: String,
+    #[serde(default)]
+    media: Option<MediaBody>,
+}
+
+/// An attachment: `{"type": "image|audio|video|document|sticker", "url"
+/// or "id", "filename"?}`; `text` becomes its caption.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediaBody {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    filename: Option<String>,
+}
+
+fn media_of(m: MediaBody) -> Result<baton_channel::OutboundMedia, ApiError> {
+    use baton_channel::MessageKind::*;
+    let kind: baton_channel::MessageKind = m
+        .kind
+        .parse()
+        .map_err(|e: String| ApiError::field("media.type", e))?;
+    if !matches!(kind, Image | Audio | Video | Document | Sticker) {
+        return Err(ApiError::field(
+            "media.type",
+            "must be image, audio, video, document or sticker",
+        ));
+    }
+    let url = m.url.filter(|u| !u.trim().is_empty());
+    if let Some(u) = &url {
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(ApiError::field("media.url", "must be an http(s) URL"));
+        }
+    }
+    let id = m.id.filter(|i| !i.trim().is_empty());
+    if url.is_none() && id.is_none() {
+        return Err(ApiError::field("media", "needs a `url` or an `id`"));
+    }
+    Ok(baton_channel::OutboundMedia {
+        kind,
+        id,
+        link: url,
+        filename: m.filename,
+    })
 }
 
 /// Queues a reply for delivery on the customer's channel.
@@ -107,8 +155,12 @@ async fn reply(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = id_of(&id)?;
     let text = body.text.trim();
-    if text.is_empty() {
-        return Err(ApiError::field("text", "must not be empty"));
+    let media = body.media.map(media_of).transpose()?;
+    if text.is_empty() && media.is_none() {
+        return Err(ApiError::field(
+            "text",
+            "must not be empty (or send `media`)",
+        ));
     }
     if text.len() > 4096 {
         return Err(ApiError::field("text", "must be at most 4096 bytes"));
@@ -128,6 +180,8 @@ async fn reply(
             .as_ref()
             .map(|t| json!({"template": t.name, "requested_text": text})),
         template: template.clone(),
+        // A template replaces the whole message, attachment included.
+        media: if template.is_some() { None } else { media },
     };
     let mut tx = s.store.begin().await?;
     let rows = s

@@ -22,6 +22,8 @@ pub struct NewOutbound {
     pub meta: Option<serde_json::Value>,
     /// Send a template instead of free text.
     pub template: Option<baton_channel::Template>,
+    /// An attachment, with `text` as its caption.
+    pub media: Option<baton_channel::OutboundMedia>,
 }
 
 /// A claimed outbox row.
@@ -101,20 +103,26 @@ impl Store {
         let mut rows = Vec::with_capacity(drafts.len());
         for m in drafts {
             let meta = m.meta.as_ref().map(|v| v.to_string());
+            let kind = m.media.as_ref().map_or(MessageKind::Text, |x| x.kind);
+            let media = m
+                .media
+                .as_ref()
+                .map(|x| json!({"id": x.id, "url": x.link, "filename": x.filename}).to_string());
             let message_id = tx
                 .fetch_one(
                     "INSERT INTO messages (conversation_id, direction, author, agent_id, kind, text,
-                        reply_to, delivery, meta, routed_at, created_at, updated_at)
-                     VALUES ($1, 'out', $2, $3, $4, $5, $6, 'queued', $7, $8, $8, $8) RETURNING id",
+                        reply_to, delivery, meta, media, routed_at, created_at, updated_at)
+                     VALUES ($1, 'out', $2, $3, $4, $5, $6, 'queued', $7, $9, $8, $8, $8) RETURNING id",
                     params![
                         conversation_id,
                         m.author.as_str(),
                         m.agent_id,
-                        MessageKind::Text.as_str(),
+                        kind.as_str(),
                         m.text.as_str(),
                         &m.reply_to,
                         meta,
-                        now
+                        now,
+                        media
                     ],
                 )
                 .await?
@@ -131,6 +139,7 @@ impl Store {
                 quick_replies: m.quick_replies.clone(),
                 created_at_ms: now,
                 template: m.template.clone(),
+                media: m.media.clone(),
             };
             let payload = serde_json::to_string(&out)
                 .map_err(|e| StoreError::Decode(format!("outbound payload: {e}")))?;

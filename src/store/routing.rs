@@ -203,6 +203,7 @@ impl Store {
                 reply_to: r.reply_to.clone(),
                 meta: r.meta.clone(),
                 template: None,
+                media: None,
             })
             .collect();
         let rows = if drafts.is_empty() {

@@ -45,6 +45,7 @@ pub fn callback_body(out: &Outbound) -> serde_json::Value {
             "text": out.text,
             "reply_to": out.reply_to,
             "quick_replies": out.quick_replies,
+            "media": out.media,
         }
     })
 }

@@ -111,6 +111,22 @@ pub struct Outbound {
     /// to reach a customer outside the 24-hour window).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<Template>,
+    /// An attachment to send, with `text` as its caption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<OutboundMedia>,
+}
+
+/// A file to send: by the provider's media id, or by a public link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundMedia {
+    /// `image`, `audio`, `video`, `document` or `sticker`.
+    pub kind: MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
 }
 
 /// A message template registered with the provider.

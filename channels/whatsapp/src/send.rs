@@ -54,7 +54,23 @@ pub fn message_body(out: &Outbound) -> Value {
         "recipient_type": "individual",
         "to": out.to.handle,
     });
-    if let Some(t) = &out.template {
+    if let Some(m) = &out.media {
+        let kind = m.kind.as_str();
+        let mut obj = match (&m.id, &m.link) {
+            (Some(id), _) => json!({"id": id}),
+            (None, Some(link)) => json!({"link": link}),
+            (None, None) => json!({}),
+        };
+        // Audio and stickers take no caption.
+        if matches!(kind, "image" | "video" | "document") && !out.text.trim().is_empty() {
+            obj["caption"] = json!(clip(&out.text, MAX_INTERACTIVE_BODY));
+        }
+        if let Some(f) = m.filename.as_ref().filter(|_| kind == "document") {
+            obj["filename"] = json!(f);
+        }
+        body["type"] = json!(kind);
+        body[kind] = obj;
+    } else if let Some(t) = &out.template {
         body["type"] = json!("template");
         body["template"] = json!({"name": t.name, "language": {"code": t.language}});
     } else if !out.quick_replies.is_empty() && out.quick_replies.len() <= MAX_BUTTONS {
@@ -310,6 +326,7 @@ mod tests {
                 .collect(),
             created_at_ms: 0,
             template: None,
+            media: None,
         }
     }
 
@@ -347,6 +364,26 @@ mod tests {
         assert_eq!(tpl["type"], "template");
         assert_eq!(tpl["template"]["language"]["code"], "en_US");
         assert_eq!(tpl["context"]["message_id"], "wamid.Q");
+        let mut doc = out("the invoice", 0);
+        doc.media = Some(baton_channel::OutboundMedia {
+            kind: baton_channel::MessageKind::Document,
+            id: None,
+            link: Some("https://files.example/inv.pdf".into()),
+            filename: Some("inv.pdf".into()),
+        });
+        let d = message_body(&doc);
+        assert_eq!(d["type"], "document");
+        assert_eq!(d["document"]["link"], "https://files.example/inv.pdf");
+        assert_eq!(d["document"]["caption"], "the invoice");
+        assert_eq!(d["document"]["filename"], "inv.pdf");
+        doc.media = Some(baton_channel::OutboundMedia {
+            kind: baton_channel::MessageKind::Audio,
+            id: Some("123".into()),
+            link: None,
+            filename: None,
+        });
+        let a = message_body(&doc);
+        assert_eq!(a["audio"], json!({"id": "123"}), "audio takes no caption");
     }
 
     #[test]
