@@ -68,14 +68,7 @@ async fn answers_then_yes_resets_failures(backend: Backend) {
     )
     .await;
     let texts = bot_texts(&c);
-    let kb = app
-        .get("/api/v1/kb/articles/shipping-times")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let kb = app.get_json("/api/v1/kb/articles/shipping-times").await;
     assert_eq!(
         texts[texts.len() - 2],
         kb["body"].as_str().unwrap(),

@@ -7,37 +7,20 @@ use serde_json::{Value, json};
 
 async fn kb_articles_are_managed_and_searched(backend: Backend) {
     let app = Setup::new(backend).start().await;
-    let list: Value = app
-        .get("/api/v1/kb/articles")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/kb/articles").await;
     assert!(
         list["articles"].as_array().unwrap().len() >= 25,
         "demo KB imported at startup"
     );
 
     let r: Value = app
-        .get("/api/v1/kb/search?q=berapa%20lama%20pengiriman%20ke%20medan")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/kb/search?q=berapa%20lama%20pengiriman%20ke%20medan")
+        .await;
     assert_eq!(r["answer"]["slug"], "shipping-times-id");
     assert!(r["hits"].as_array().unwrap().len() >= 2);
     let r: Value = app
-        .get("/api/v1/kb/search?q=do%20you%20repair%20motorbikes")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/kb/search?q=do%20you%20repair%20motorbikes")
+        .await;
     assert!(r["answer"].is_null(), "a miss: {r}");
 
     // Create through the API (JSON), then find it.
@@ -48,13 +31,8 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
         .unwrap();
     assert_eq!(put.status(), 201);
     let r: Value = app
-        .get("/api/v1/kb/search?q=can%20you%20gift%20wrap%20my%20order")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/kb/search?q=can%20you%20gift%20wrap%20my%20order")
+        .await;
     assert_eq!(r["answer"]["slug"], "gift-wrap", "{r}");
 
     // Replace with Markdown.
@@ -65,14 +43,7 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(put.status(), 200);
-    let a: Value = app
-        .get("/api/v1/kb/articles/gift-wrap")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a: Value = app.get_json("/api/v1/kb/articles/gift-wrap").await;
     assert_eq!(a["title"], "Gift wrapping");
 
     // Bad input.
@@ -108,13 +79,8 @@ async fn kb_articles_are_managed_and_searched(backend: Backend) {
         .unwrap();
     assert_eq!(del.status(), 404);
     let r: Value = app
-        .get("/api/v1/kb/search?q=can%20you%20gift%20wrap%20my%20order")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/kb/search?q=can%20you%20gift%20wrap%20my%20order")
+        .await;
     assert_ne!(r["answer"]["slug"], "gift-wrap");
     app.stop().await;
 }
@@ -147,14 +113,7 @@ async fn divisions_are_managed(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(p["keywords"], json!(["invoice", "tagihan"]));
-    let list: Value = app
-        .get("/api/v1/divisions")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/divisions").await;
     assert_eq!(list["divisions"].as_array().unwrap().len(), 1);
     let del = app
         .delete(&format!("/api/v1/divisions/{id}"))
@@ -199,25 +158,13 @@ async fn kb_import_command_reaches_a_running_gateway() {
     );
     wait_until("the gateway reloaded its index", || async {
         let r: Value = app
-            .get("/api/v1/kb/search?q=how%20do%20loyalty%20points%20work")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/kb/search?q=how%20do%20loyalty%20points%20work")
+            .await;
         r["answer"]["slug"] == "loyalty"
     })
     .await;
     // The demo articles came from another import and are gone now.
-    let list: Value = app
-        .get("/api/v1/kb/articles")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/kb/articles").await;
     assert_eq!(list["articles"].as_array().unwrap().len(), 1);
     app.stop().await;
 }

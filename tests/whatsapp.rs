@@ -96,14 +96,7 @@ async fn start(backend: Backend, graph: &FakeGraph, extra: &[(&str, &str)]) -> T
 }
 
 async fn conversation_of(app: &TestApp, handle: &str) -> Value {
-    let list: Value = app
-        .get("/api/v1/conversations?limit=100")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/conversations?limit=100").await;
     let id = list["conversations"]
         .as_array()
         .unwrap()
@@ -145,14 +138,7 @@ async fn handshake_and_signatures(backend: Backend) {
         }
         assert_eq!(req.send().await.unwrap().status(), 401);
     }
-    let list: Value = app
-        .get("/api/v1/conversations")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/conversations").await;
     assert!(
         list["conversations"].as_array().unwrap().is_empty(),
         "nothing stored"
@@ -271,14 +257,7 @@ async fn batches_join_contacts_by_id_and_replays_are_noops(backend: Backend) {
         assert!(inbound >= 1);
     }
     // Bob wrote to two numbers: two conversations, each remembering its number.
-    let list: Value = app
-        .get("/api/v1/conversations?limit=100")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/conversations?limit=100").await;
     let bobs: Vec<&Value> = list["conversations"]
         .as_array()
         .unwrap()

@@ -204,6 +204,17 @@ impl TestApp {
             .expect("inbound request")
     }
 
+    /// GET with the admin token, answered as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.put(self.url(path)).bearer_auth(ADMIN)
     }
