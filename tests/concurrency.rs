@@ -79,3 +79,38 @@ async fn two_hundred_concurrent_inbound_posts_are_all_stored() {
     );
     app.stop().await;
 }
+
+/// Another process holds SQLite's write lock for a while (a `baton kb
+/// import`, a backup): webhooks wait and succeed, nothing is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_briefly_locked_database_delays_but_loses_nothing() {
+    let app = Setup::new(Backend::Sqlite).start().await;
+    let path = app.database_url.trim_start_matches("sqlite://").to_string();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let posts = (0..20).map(|i| {
+        let app = &app;
+        async move {
+            app.inbound(&format!("locked-{i}"), "+6290001", "hello")
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        other.execute_batch("COMMIT").unwrap();
+    };
+    let (statuses, ()) = tokio::join!(futures_util::future::join_all(posts), release);
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let conv: Value = app.get_json("/api/v1/conversations").await;
+    let id = conv["conversations"][0]["id"].as_i64().unwrap();
+    let inbound = app
+        .messages(id)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "in")
+        .count();
+    assert_eq!(inbound, 20);
+    app.stop().await;
+}

@@ -55,7 +55,10 @@ fn open(path: &str, memory: bool, read_only: bool) -> Result<Connection, StoreEr
     } else {
         Connection::open(path)?
     };
-    conn.busy_timeout(Duration::from_secs(5))?;
+    // Short: statements run on the async runtime's threads, so SQLite's own
+    // busy wait must not block one for long. A writer waiting for another
+    // process retries `BEGIN IMMEDIATE` with async sleeps instead.
+    conn.busy_timeout(Duration::from_millis(if read_only { 1000 } else { 100 }))?;
     conn.set_prepared_statement_cache_capacity(256);
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -207,10 +210,10 @@ impl Pools {
     pub async fn begin_write(&self) -> Result<LiteTx, StoreError> {
         let conn = self.write.clone().lock_owned().await;
         let mut delay = Duration::from_millis(20);
-        for attempt in 0..8 {
+        for attempt in 0..12 {
             match conn.execute_batch("BEGIN IMMEDIATE") {
                 Ok(()) => return Ok(LiteTx { conn, open: true }),
-                Err(e) if is_busy(&e) && attempt < 7 => {
+                Err(e) if is_busy(&e) && attempt < 11 => {
                     tracing::warn!("database is busy; retrying in {delay:?}");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
