@@ -142,7 +142,13 @@ async fn queued_outbound_messages_survive_sigkill() {
             .iter()
             .map(|r| r.json()["data"]["text"].as_str().unwrap().to_string())
             .collect();
-        (0..100).all(|i| texts.contains(&format!("agent message {i}")))
+        let ids: HashSet<String> = rx
+            .accepted()
+            .iter()
+            .map(|r| r.header("webhook-id"))
+            .collect();
+        // All 100 agent messages, and the bot's greeting, each under its id.
+        (0..100).all(|i| texts.contains(&format!("agent message {i}"))) && ids.len() == 101
     })
     .await;
     let ids: HashSet<String> = rx
