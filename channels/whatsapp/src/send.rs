@@ -3,8 +3,9 @@
 //! media download; and the classification of Graph errors by their code.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use baton_channel::{BoxFuture, Channel, ChannelKind, Delivery, Outbound, SendError, Sent};
 use serde_json::{Value, json};
@@ -34,7 +35,16 @@ pub struct WhatsappChannel {
     token: Arc<String>,
     /// Phone number ids this gateway serves; the first is the default.
     numbers: Arc<Vec<String>>,
-    token_ok: Arc<AtomicBool>,
+    /// When Meta last said the token is expired (unix ms; 0 = never, or a
+    /// later request succeeded).
+    token_bad_at: Arc<AtomicU64>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -154,14 +164,14 @@ impl WhatsappChannel {
             api_base: api_base.trim_end_matches('/').to_string(),
             token: Arc::new(token),
             numbers: Arc::new(numbers),
-            token_ok: Arc::new(AtomicBool::new(true)),
+            token_bad_at: Arc::new(AtomicU64::new(0)),
         }
     }
 
     /// False once Meta said the access token is expired (code 190); the
     /// gateway's readiness reports it.
     pub fn token_ok(&self) -> bool {
-        self.token_ok.load(Ordering::Relaxed)
+        self.token_bad_at.load(Ordering::Relaxed) == 0
     }
 
     /// The number a message leaves from: the one the conversation came in
@@ -175,6 +185,7 @@ impl WhatsappChannel {
 
     async fn post(&self, number: &str, body: &Value) -> Result<Value, SendError> {
         let url = format!("{}/{number}/messages", self.api_base);
+        let started = now_ms();
         let resp = self
             .client
             .post(&url)
@@ -194,12 +205,22 @@ impl WhatsappChannel {
             SendError::retryable(format!("reading the Graph API answer failed: {e}"))
         })?;
         if (200..300).contains(&status) {
-            self.token_ok.store(true, Ordering::Relaxed);
+            // Only a request that started after the last 190 proves the token
+            // works again (an older one may finish later).
+            let bad = self.token_bad_at.load(Ordering::Relaxed);
+            if bad != 0 && started > bad {
+                let _ = self.token_bad_at.compare_exchange(
+                    bad,
+                    0,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+            }
             return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
         }
         let err = classify_error(status, &bytes);
         if matches!(&err, SendError::Permanent { code: Some(c), .. } if c == "190") {
-            self.token_ok.store(false, Ordering::Relaxed);
+            self.token_bad_at.store(now_ms().max(1), Ordering::Relaxed);
         }
         Err(err)
     }
