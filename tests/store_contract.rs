@@ -186,3 +186,81 @@ on_both_backends!(
     delivery_only_moves_forward_and_leases_are_exclusive,
     unrouted_messages_are_claimed_once,
 );
+
+async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
+    let (s, _dir) = store(backend).await;
+    let got = s
+        .ingest_batch(&[inbound("p1", "+6")])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    let draft = NewOutbound {
+        author: baton::conversation::Author::Agent,
+        agent_id: None,
+        text: "hi".into(),
+        quick_replies: vec![],
+        reply_to: None,
+        meta: None,
+        template: None,
+        media: None,
+    };
+    let mut tx = s.begin().await.unwrap();
+    let row = s
+        .queue_outbound(
+            &mut tx,
+            got.conversation_id,
+            std::slice::from_ref(&draft),
+            None,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    tx.commit().await.unwrap();
+    // The provider's "read" arrives before we recorded the send's id...
+    let status = baton_channel::StatusUpdate {
+        channel: ChannelKind::Api,
+        channel_message_id: "ext-123".into(),
+        delivery: Delivery::Read,
+        error: None,
+        at_ms: None,
+    };
+    assert_eq!(
+        s.apply_statuses(std::slice::from_ref(&status), &["read"])
+            .await
+            .unwrap(),
+        0,
+        "parked"
+    );
+    // ...and a replay of it changes nothing.
+    assert_eq!(
+        s.apply_statuses(std::slice::from_ref(&status), &["read"])
+            .await
+            .unwrap(),
+        0
+    );
+    let sent = baton_channel::Sent {
+        channel_message_id: Some("ext-123".into()),
+        delivery: Delivery::Sent,
+        detail: None,
+    };
+    let attempt = baton::store::Attempt {
+        started_at: 0,
+        latency_ms: 1,
+        detail: None,
+    };
+    let ok = s
+        .record_outcomes(&[(row.clone(), baton::store::Outcome::Sent(sent), attempt)])
+        .await
+        .unwrap();
+    assert_eq!(ok, [true]);
+    let m = s.message(row.message_id.unwrap()).await.unwrap();
+    assert_eq!(m.channel_message_id.as_deref(), Some("ext-123"));
+    assert_eq!(
+        m.delivery,
+        Some(Delivery::Read),
+        "the parked status was applied"
+    );
+}
+
+on_both_backends!(a_status_that_outruns_its_send_is_applied_later);

@@ -326,7 +326,8 @@ impl Store {
                     .await?;
                     self.advance_delivery(tx, mid, sent.delivery, None).await?;
                     if let Some(external) = &sent.channel_message_id {
-                        self.apply_parked_statuses(tx, mid, external).await?;
+                        self.apply_parked_statuses(tx, &row.channel, mid, external)
+                            .await?;
                     }
                 }
             }

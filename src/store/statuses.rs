@@ -53,13 +53,15 @@ impl Store {
     pub(super) async fn apply_parked_statuses(
         &self,
         tx: &mut Tx,
+        channel: &str,
         message_id: i64,
         external_id: &str,
     ) -> Result<(), StoreError> {
+        // Keyed like the table's primary key, so this is an index lookup.
         let parked = tx
             .fetch_all(
-                "SELECT delivery, error FROM status_receipts WHERE external_id = $1",
-                params![external_id],
+                "SELECT delivery, error FROM status_receipts WHERE channel = $1 AND external_id = $2",
+                params![channel, external_id],
             )
             .await?;
         for row in parked {
