@@ -17,7 +17,8 @@ use crate::store::{KbVersion, Store, StoreError};
 pub struct KbHit {
     pub slug: String,
     pub title: String,
-    pub score: f32,
+    /// Confidence, 0–1, three decimals.
+    pub score: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,7 +118,7 @@ impl Kb {
             KbHit {
                 slug: a.slug.clone(),
                 title: a.title.clone(),
-                score: (score * 1000.0).round() / 1000.0,
+                score: (f64::from(score) * 1000.0).round() / 1000.0,
             }
         };
         let hits: Vec<KbHit> = found.iter().map(|h| hit(h.doc, h.confidence)).collect();
