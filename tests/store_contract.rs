@@ -36,6 +36,20 @@ fn inbound(id: &str, handle: &str) -> Inbound {
     }
 }
 
+/// A plain agent reply "hi".
+fn agent_draft() -> NewOutbound {
+    NewOutbound {
+        author: baton::conversation::Author::Agent,
+        agent_id: None,
+        text: "hi".into(),
+        quick_replies: vec![],
+        reply_to: None,
+        meta: None,
+        template: None,
+        media: None,
+    }
+}
+
 async fn ingest_dedups_and_groups_by_contact(backend: Backend) {
     let (s, _dir) = store(backend).await;
     let out = s
@@ -99,16 +113,7 @@ async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) 
         .unwrap()
         .remove(0)
         .unwrap();
-    let draft = NewOutbound {
-        author: baton::conversation::Author::Agent,
-        agent_id: None,
-        text: "hi".into(),
-        quick_replies: vec![],
-        reply_to: None,
-        meta: None,
-        template: None,
-        media: None,
-    };
+    let draft = agent_draft();
     let mut tx = s.begin().await.unwrap();
     let row = s
         .queue_outbound(
@@ -195,16 +200,7 @@ async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
         .unwrap()
         .remove(0)
         .unwrap();
-    let draft = NewOutbound {
-        author: baton::conversation::Author::Agent,
-        agent_id: None,
-        text: "hi".into(),
-        quick_replies: vec![],
-        reply_to: None,
-        meta: None,
-        template: None,
-        media: None,
-    };
+    let draft = agent_draft();
     let mut tx = s.begin().await.unwrap();
     let row = s
         .queue_outbound(

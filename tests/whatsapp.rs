@@ -108,6 +108,22 @@ async fn conversation_of(app: &TestApp, handle: &str) -> Value {
     app.conversation(id).await
 }
 
+/// Makes the customer's last message 25 hours old by their clock.
+async fn age_window(app: &TestApp, id: i64) {
+    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    store
+        .db()
+        .execute(
+            "UPDATE conversations SET last_inbound_at = $2 WHERE id = $1",
+            baton::params![id, store.now() - 25 * 3600 * 1000],
+        )
+        .await
+        .unwrap();
+    store.close().await;
+}
+
 async fn handshake_and_signatures(backend: Backend) {
     let graph = FakeGraph::start().await;
     let app = start(backend, &graph, &[]).await;
@@ -474,22 +490,11 @@ async fn the_24_hour_window(backend: Backend) {
         "inside the window"
     );
     // The customer's last message was 25 hours ago by their clock.
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    store
-        .db()
-        .execute(
-            "UPDATE conversations SET last_inbound_at = $2 WHERE id = $1",
-            baton::params![id, store.now() - 25 * 3600 * 1000],
-        )
-        .await
-        .unwrap();
+    age_window(&app, id).await;
     let refused = reply("Still there?").await.unwrap();
     assert_eq!(refused.status(), 409);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "outside_window");
-    store.close().await;
     app.stop().await;
 
     // With a re-engagement template configured, the template goes instead.
@@ -508,17 +513,7 @@ async fn the_24_hour_window(backend: Backend) {
     let id = conversation_of(&app, "6281200000002").await["id"]
         .as_i64()
         .unwrap();
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    store
-        .db()
-        .execute(
-            "UPDATE conversations SET last_inbound_at = $2 WHERE id = $1",
-            baton::params![id, store.now() - 25 * 3600 * 1000],
-        )
-        .await
-        .unwrap();
+    age_window(&app, id).await;
     let r = app
         .post(&format!("/api/v1/conversations/{id}/messages"))
         .json(&json!({"text": "Still there?"}))
@@ -542,7 +537,6 @@ async fn the_24_hour_window(backend: Backend) {
         .unwrap();
     assert_eq!(t.body["template"]["name"], "reengage");
     assert_eq!(t.body["template"]["language"]["code"], "en_US");
-    store.close().await;
     app.stop().await;
 }
 
