@@ -1,6 +1,12 @@
 //! The `baton` command: serve (default), migrate, check.
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc instead of glibc's allocator: the gateway allocates many small,
+/// short-lived buffers across worker threads, where glibc's arena locks
+/// showed up in profiles as contention (futex wakes) and consolidation.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tracing_subscriber::EnvFilter;
 
 use baton::config::{LogFormat, Settings};

@@ -19,7 +19,9 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -82,8 +84,35 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
         .with_state(state)
+}
+
+/// A random 128-bit request id (UUID v4 format) from a thread-local
+/// generator: tower-http's own maker asks the OS for randomness on every
+/// request, a system call per webhook for an id that only has to be unique
+/// enough to find a request in the logs.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let v = (fastrand::u128(..) & !(0xf000 << 64) & !(0xc000 << 48))
+            | (0x4000 << 64)
+            | (0x8000 << 48);
+        let hex = format!("{v:032x}");
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 async fn not_found() -> ApiError {

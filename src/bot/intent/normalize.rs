@@ -83,6 +83,10 @@ pub(super) fn squeeze(word: &str) -> String {
 }
 
 struct Lexicon {
+    /// The typo targets with their squeezed spelling, by first letter:
+    /// [`fuzzy_target`] runs for every unknown token of every message, so the
+    /// per-target work is done once here.
+    fuzzy: HashMap<u8, Vec<(&'static str, String)>>,
     vocatives: HashSet<String>,
     aliases: HashMap<String, &'static str>,
     vocab: HashMap<String, &'static str>,
@@ -91,6 +95,16 @@ struct Lexicon {
 }
 
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
+    fuzzy: FUZZY_TARGETS.split('|').filter(|t| !t.is_empty()).fold(
+        HashMap::new(),
+        |mut by_first, t| {
+            by_first
+                .entry(t.as_bytes()[0])
+                .or_insert_with(Vec::new)
+                .push((t, squeeze(t)));
+            by_first
+        },
+    ),
     vocatives: VOCATIVES.iter().map(|v| squeeze(v)).collect(),
     aliases: ALIASES.iter().map(|(k, v)| (squeeze(k), *v)).collect(),
     vocab: VOCAB.iter().map(|w| (squeeze(w), *w)).collect(),
@@ -104,49 +118,45 @@ fn is_vowel(c: char) -> bool {
 
 /// `short` is `long` with one or more vowels deleted ("humn" / "human",
 /// "sambungkn" / "sambungkan", "pls" / "please"): the usual chat shorthand.
-fn is_vowel_drop(short: &str, long: &str) -> bool {
-    let s: Vec<char> = short.chars().collect();
-    let l: Vec<char> = long.chars().collect();
-    if s.len() >= l.len() {
+/// Both are ASCII (checked by the caller).
+fn is_vowel_drop(short: &[u8], long: &[u8]) -> bool {
+    if short.len() >= long.len() {
         return false;
     }
     let mut i = 0;
-    for &c in &l {
-        if i < s.len() && s[i] == c {
+    for &c in long {
+        if i < short.len() && short[i] == c {
             i += 1;
-        } else if !is_vowel(c) {
+        } else if !is_vowel(c as char) {
             return false;
         }
     }
-    i == s.len()
+    i == short.len()
 }
 
 /// One insertion, deletion or adjacent transposition (any length ≥ 5), or one
 /// substitution (length ≥ 7, where a substituted letter is still unambiguous).
-fn is_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+/// Both are ASCII (checked by the caller).
+fn is_one_edit(a: &[u8], b: &[u8]) -> bool {
     if a.len().min(b.len()) < 5 || a == b {
         return false;
     }
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     match long.len() - short.len() {
-        1 => (0..long.len()).any(|skip| {
-            long.iter()
-                .enumerate()
-                .filter(|(i, _)| *i != skip)
-                .map(|(_, c)| c)
-                .eq(short.iter())
-        }),
+        1 => {
+            // The first difference is the only place a letter can be skipped.
+            let at = short
+                .iter()
+                .zip(long)
+                .position(|(x, y)| x != y)
+                .unwrap_or(short.len());
+            short[at..] == long[at + 1..]
+        }
         0 => {
-            let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-            match diffs.as_slice() {
-                [i] => a.len() >= 7 && *i > 0,
-                [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+            let mut diffs = (0..a.len()).filter(|&i| a[i] != b[i]);
+            match (diffs.next(), diffs.next(), diffs.next()) {
+                (Some(i), None, _) => a.len() >= 7 && i > 0,
+                (Some(i), Some(j), None) => j == i + 1 && a[i] == b[j] && a[j] == b[i],
                 _ => false,
             }
         }
@@ -158,26 +168,24 @@ fn is_one_edit(a: &str, b: &str) -> bool {
 /// either a vowel-dropped spelling or a single edit. Ambiguous tokens (two
 /// targets fit) are left alone.
 pub(super) fn fuzzy_target(token: &str) -> Option<&'static str> {
-    if token.chars().count() < 3
-        || token.chars().any(|c| !c.is_ascii_alphabetic())
+    if token.len() < 3
+        || !token.bytes().all(|c| c.is_ascii_alphabetic())
         || LEXICON.fuzzy_stop.contains(token)
     {
         return None;
     }
+    let candidates = LEXICON.fuzzy.get(&token.as_bytes()[0])?;
     let sq = squeeze(token);
-    let first = token.chars().next()?;
     // Vowel-dropped spellings are the stronger signal, so they are tried
     // first; a single edit is only a fallback.
-    let tests: [&dyn Fn(&str) -> bool; 2] =
-        [&|target| is_vowel_drop(&sq, &squeeze(target)), &|target| {
-            is_one_edit(token, target)
-        }];
+    let tests: [&dyn Fn(&(&'static str, String)) -> bool; 2] = [
+        &|(_, squeezed)| is_vowel_drop(sq.as_bytes(), squeezed.as_bytes()),
+        &|(target, _)| is_one_edit(token.as_bytes(), target.as_bytes()),
+    ];
     for test in tests {
-        let mut hits = FUZZY_TARGETS
-            .split('|')
-            .filter(|t| t.starts_with(first) && test(t));
+        let mut hits = candidates.iter().filter(|c| test(c));
         match (hits.next(), hits.next()) {
-            (Some(hit), None) => return Some(hit),
+            (Some((hit, _)), None) => return Some(hit),
             (Some(_), Some(_)) => return None,
             _ => {}
         }
