@@ -23,6 +23,8 @@ use crate::store::{BotTurn, HandoverRequest, Store, TurnJob, TurnOutcome, Unrout
 
 /// How long a routing claim lasts before another worker may take over.
 const ROUTE_LEASE_MS: i64 = 60_000;
+/// Recent messages the bot sees with the one it answers.
+const HISTORY: i64 = 20;
 /// The outbox lease on replies the router dispatches itself.
 const SEND_LEASE_MS: i64 = 60_000;
 
@@ -197,8 +199,9 @@ impl Router {
     ) -> Result<(), crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
-        let conversation = store.conversation(conversation_id).await?;
-        let message = store.message(message_id).await?;
+        let (conversation, message, history) = store
+            .routing_view(conversation_id, message_id, HISTORY)
+            .await?;
         let now = store.now();
         if !bot_may_speak(
             conversation.status,
@@ -217,7 +220,6 @@ impl Router {
         if let Some(hook) = &inner.before_bot {
             hook(&conversation, &message);
         }
-        let history = store.messages(conversation_id, 20).await?;
         let ctx = BotContext {
             conversation,
             message,

@@ -14,8 +14,22 @@ const CONVERSATION_SELECT: &str = "
     LEFT JOIN divisions d ON d.id = c.division_id
     LEFT JOIN agents a ON a.id = c.assignee_id";
 
-const MESSAGE_COLUMNS: &str = "id, conversation_id, direction, author, agent_id, kind, text,
-    media, reply_to, channel_message_id, delivery, error, meta, sent_at, created_at";
+macro_rules! message_columns {
+    () => {
+        "id, conversation_id, direction, author, agent_id, kind, text, media, reply_to,
+         channel_message_id, delivery, error, meta, sent_at, created_at"
+    };
+}
+const MESSAGE_BY_ID: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages WHERE id = $1"
+);
+const RECENT_MESSAGES: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2"
+);
 
 /// Filters for listing conversations; all optional.
 #[derive(Debug, Default, Clone)]
@@ -84,19 +98,43 @@ pub(super) fn message_from(row: &DbRow) -> Result<Message, StoreError> {
 
 impl Store {
     pub async fn conversation(&self, id: i64) -> Result<Conversation, StoreError> {
-        let sql = format!("{CONVERSATION_SELECT} WHERE c.id = $1");
-        let row = self
+        let (sql, tags) = conversation_queries();
+        let mut rows = self
             .db
-            .fetch_optional(&sql, params![id])
+            .read_batch(&[(sql, params![id]), (tags, params![id])])
             .await?
-            .ok_or(StoreError::NotFound)?;
-        let tags = self
-            .tags_of(&[id])
+            .into_iter();
+        conversation_of(rows.next(), rows.next())
+    }
+
+    /// What the router reads before asking the bot, from one snapshot: the
+    /// conversation, the message to answer, and the `limit` most recent
+    /// messages (oldest first).
+    pub async fn routing_view(
+        &self,
+        conversation_id: i64,
+        message_id: i64,
+        limit: i64,
+    ) -> Result<(Conversation, Message, Vec<Message>), StoreError> {
+        let (sql, tags) = conversation_queries();
+        let mut rows = self
+            .db
+            .read_batch(&[
+                (sql, params![conversation_id]),
+                (tags, params![conversation_id]),
+                (MESSAGE_BY_ID, params![message_id]),
+                (RECENT_MESSAGES, params![conversation_id, limit]),
+            ])
             .await?
-            .pop()
-            .map(|t| t.1)
-            .unwrap_or_default();
-        conversation_from(&row, tags)
+            .into_iter();
+        let conversation = conversation_of(rows.next(), rows.next())?;
+        let message = rows
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .ok_or(StoreError::NotFound)
+            .and_then(|r| message_from(&r))?;
+        let history = messages_of(rows.next().unwrap_or_default())?;
+        Ok((conversation, message, history))
     }
 
     pub async fn conversations(
@@ -183,31 +221,57 @@ impl Store {
         conversation_id: i64,
         limit: i64,
     ) -> Result<Vec<Message>, StoreError> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1
-             ORDER BY id DESC LIMIT $2"
-        );
-        let rows = self
-            .db
-            .fetch_all(&sql, params![conversation_id, limit])
-            .await?;
-        let mut out = rows
-            .iter()
-            .map(message_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        out.reverse();
-        Ok(out)
+        messages_of(
+            self.db
+                .fetch_all(RECENT_MESSAGES, params![conversation_id, limit])
+                .await?,
+        )
     }
 
     pub async fn message(&self, id: i64) -> Result<Message, StoreError> {
-        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
         let row = self
             .db
-            .fetch_optional(&sql, params![id])
+            .fetch_optional(MESSAGE_BY_ID, params![id])
             .await?
             .ok_or(StoreError::NotFound)?;
         message_from(&row)
     }
+}
+
+/// One conversation by id (`$1`), and its tags. Built once: statements are
+/// cached by their text.
+fn conversation_queries() -> (&'static str, &'static str) {
+    static ONE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{CONVERSATION_SELECT} WHERE c.id = $1"));
+    (
+        ONE.as_str(),
+        "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag",
+    )
+}
+
+fn conversation_of(
+    row: Option<Vec<DbRow>>,
+    tags: Option<Vec<DbRow>>,
+) -> Result<Conversation, StoreError> {
+    let row = row
+        .and_then(|r| r.into_iter().next())
+        .ok_or(StoreError::NotFound)?;
+    let tags = tags
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.text("tag"))
+        .collect::<Result<Vec<_>, _>>()?;
+    conversation_from(&row, tags)
+}
+
+/// Newest-first rows to oldest-first messages.
+fn messages_of(rows: Vec<DbRow>) -> Result<Vec<Message>, StoreError> {
+    let mut out = rows
+        .iter()
+        .map(message_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    out.reverse();
+    Ok(out)
 }
 
 impl Store {

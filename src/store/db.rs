@@ -163,6 +163,30 @@ impl Db {
         Ok(self.fetch_all(sql, p).await?.into_iter().next())
     }
 
+    /// Several reads at once, each query's rows in order: on SQLite from one
+    /// snapshot (one read transaction), on PostgreSQL over one connection.
+    pub async fn read_batch(
+        &self,
+        queries: &[(&str, &[Param<'_>])],
+    ) -> Result<Vec<Vec<DbRow>>, StoreError> {
+        match self {
+            Db::Sqlite(pools) => Ok(pools
+                .read_batch(queries)
+                .await?
+                .into_iter()
+                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect())
+                .collect()),
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                let mut out = Vec::with_capacity(queries.len());
+                for (sql, p) in queries {
+                    out.push(postgres::fetch_all(&mut *conn, sql, p).await?);
+                }
+                Ok(out)
+            }
+        }
+    }
+
     /// A single-statement write, in its own transaction.
     pub async fn execute(&self, sql: &str, p: &[Param<'_>]) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;

@@ -100,6 +100,7 @@ fn configure_library() {
 /// `sqlite:path`, or a bare file path.
 pub async fn connect(url: &str) -> Result<Pools, StoreError> {
     configure_library();
+
     let (path, memory) = path_of(url);
     let write = open(&path, memory, false)?;
     let mut read = Vec::new();
@@ -214,21 +215,53 @@ fn bind_and_run(
 impl Pools {
     /// A read outside any transaction.
     pub async fn fetch_all(&self, sql: &str, p: &[Param<'_>]) -> Result<Vec<LiteRow>, StoreError> {
+        self.with_reader(|conn| bind_and_run(conn, sql, p, true).map(|r| r.0))
+            .await
+    }
+
+    /// Several reads in one read transaction: one consistent snapshot, and
+    /// one shared-lock acquisition instead of one per statement (after a
+    /// commit, starting a read revalidates the connection's cache, which is
+    /// the expensive part of a small read).
+    pub async fn read_batch(
+        &self,
+        queries: &[(&str, &[Param<'_>])],
+    ) -> Result<Vec<Vec<LiteRow>>, StoreError> {
+        self.with_reader(|conn| {
+            conn.execute_batch("BEGIN")?;
+            let out = queries
+                .iter()
+                .map(|(sql, p)| bind_and_run(conn, sql, p, true).map(|r| r.0))
+                .collect::<Result<Vec<_>, _>>();
+            // A read transaction has nothing to undo; ending it either way
+            // releases the snapshot.
+            let end = conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+            let out = out?;
+            end?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Runs `f` on a read connection: any free one, else the next in turn.
+    async fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         if self.read.is_empty() {
             let conn = self.write.lock().await;
-            return bind_and_run(&conn, sql, p, true).map(|r| r.0);
+            return f(&conn);
         }
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        // Any free reader; else wait for the next one in turn.
         for k in 0..self.read.len() {
             if let Ok(conn) = self.read[(start + k) % self.read.len()].try_lock() {
-                return bind_and_run(&conn, sql, p, true).map(|r| r.0);
+                return f(&conn);
             }
         }
         let conn = self.read[start % self.read.len()]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        bind_and_run(&conn, sql, p, true).map(|r| r.0)
+        f(&conn)
     }
 
     /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction never
