@@ -277,7 +277,7 @@ async fn main() {
     let span = load.elapsed + replies_done.duration_since(drain_start);
     let replies_per_sec = answered as f64 / span.as_secs_f64();
     let per_customer = graph.per_customer.lock().unwrap().clone();
-    let duplicates = per_customer.values().filter(|n| **n > 2).count();
+    let duplicates = per_customer.values().filter(|n| **n > 1).count();
     let rss = peak_rss_mib(pid);
 
     // The HTTP ceiling: a bare axum handler that only reads the body.
@@ -307,7 +307,7 @@ async fn main() {
         pct(&load.latencies, 0.99)
     );
     println!(
-        "  customers answered: {answered} of {} = {:.0} replies/s (first bubble; each answer is 2 bubbles)",
+        "  customers answered: {answered} of {} = {:.0} replies/s (each answer: one message with Yes/No buttons)",
         load.sent, replies_per_sec
     );
     println!(
@@ -316,7 +316,7 @@ async fn main() {
         pct(&e2e, 0.99)
     );
     println!(
-        "  Graph sends: {} ; customers with more than 2 sends (duplicates): {duplicates}",
+        "  Graph sends: {} ; customers sent more than one answer (duplicates): {duplicates}",
         graph.sends.load(Ordering::Relaxed)
     );
     println!("  gateway peak RSS: {rss:.1} MiB");

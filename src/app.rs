@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::batch::Writer;
 use crate::bot::kb::Kb;
 use crate::bot::llm::Llm;
 use crate::bot::{BotConfig, KbBot, article, intent::HumanRequestDetector};
@@ -84,7 +85,13 @@ pub async fn run_with(
         .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
         .build()?;
 
-    let mut outbox = Outbox::new(store.clone(), config.outbox.clone(), metrics.clone());
+    let writer = Writer::start(store.clone(), metrics.clone());
+    let mut outbox = Outbox::new(
+        store.clone(),
+        writer.clone(),
+        config.outbox.clone(),
+        metrics.clone(),
+    );
     match &config.api_channel {
         Some(api) => {
             let channel = ApiChannel::new(
@@ -153,6 +160,7 @@ pub async fn run_with(
     router_config.max_message_age_ms = config.bot.max_message_age.as_millis() as i64;
     let router = Router::new(
         store.clone(),
+        writer.clone(),
         bot,
         outbox.clone(),
         metrics.clone(),
@@ -162,7 +170,7 @@ pub async fn run_with(
         Some(hook) => router.with_before_bot(typing_indicator(hook.channel.clone())),
         None => router,
     };
-    let ingestor = Ingestor::start(store.clone(), router.clone(), metrics.clone());
+    let ingestor = Ingestor::start(writer, router.clone(), metrics.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
     router.spawn_recovery(Duration::from_secs(5), stop_rx.clone());

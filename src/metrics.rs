@@ -25,6 +25,9 @@ pub struct Metrics {
     latency_sum_us: AtomicU64,
     handovers: Mutex<BTreeMap<String, u64>>,
     http_responses: [AtomicU64; 5],
+    write_batches: AtomicU64,
+    writes: AtomicU64,
+    write_busy_us: AtomicU64,
 }
 
 fn channel_index(c: ChannelKind) -> usize {
@@ -50,6 +53,14 @@ impl Metrics {
         self.latency_count.fetch_add(1, Relaxed);
         self.latency_sum_us
             .fetch_add(latency_ms.max(0) as u64 * 1000, Relaxed);
+    }
+
+    /// The hot-path writer committed `writes` writes in one transaction
+    /// that took `busy_us` (waiting for the lock included).
+    pub fn write_batch(&self, writes: usize, busy_us: u64) {
+        self.write_batches.fetch_add(1, Relaxed);
+        self.writes.fetch_add(writes as u64, Relaxed);
+        self.write_busy_us.fetch_add(busy_us, Relaxed);
     }
 
     pub fn handover(&self, reason: &str) {
@@ -83,6 +94,23 @@ impl Metrics {
                 self.outbound[i].load(Relaxed)
             );
         }
+        s.push_str("# HELP baton_write_batches_total Group commits of the hot-path writer.\n");
+        s.push_str("# TYPE baton_write_batches_total counter\n");
+        let _ = writeln!(
+            s,
+            "baton_write_batches_total {}",
+            self.write_batches.load(Relaxed)
+        );
+        s.push_str("# HELP baton_writes_total Writes (stored messages, bot turns, delivery outcomes) in those commits.\n");
+        s.push_str("# TYPE baton_writes_total counter\n");
+        let _ = writeln!(s, "baton_writes_total {}", self.writes.load(Relaxed));
+        s.push_str("# HELP baton_write_busy_seconds_total Time the hot-path writer spent in transactions; a rate near 1 means the database is the bottleneck.\n");
+        s.push_str("# TYPE baton_write_busy_seconds_total counter\n");
+        let _ = writeln!(
+            s,
+            "baton_write_busy_seconds_total {:.6}",
+            self.write_busy_us.load(Relaxed) as f64 / 1e6
+        );
         s.push_str("# HELP baton_outbox_depth Outbound messages waiting to be sent.\n");
         s.push_str("# TYPE baton_outbox_depth gauge\n");
         let _ = writeln!(s, "baton_outbox_depth {outbox_depth}");

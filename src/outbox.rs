@@ -17,7 +17,7 @@ use baton_channel::{Channel, Outbound, SendError};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Notify, Semaphore, watch};
 
-use crate::batch::WriteQueue;
+use crate::batch::Writer;
 use crate::config::OutboxConfig;
 use crate::metrics::Metrics;
 use crate::store::{Attempt, OutboxRow, Outcome, Store};
@@ -55,24 +55,14 @@ struct Inner {
     metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
     wake: Notify,
-    /// Outcomes of attempts, recorded in batches (group commit).
-    outcomes: WriteQueue<(OutboxRow, Outcome, Attempt), bool>,
+    /// Outcomes of attempts are recorded through the hot path's group
+    /// commit.
+    writer: Writer,
 }
 
 impl Outbox {
-    pub fn new(store: Store, config: OutboxConfig, metrics: Arc<Metrics>) -> Self {
+    pub fn new(store: Store, writer: Writer, config: OutboxConfig, metrics: Arc<Metrics>) -> Self {
         let permits = Arc::new(Semaphore::new(config.concurrency));
-        let writer = store.clone();
-        let outcomes = WriteQueue::start(256, move |batch: Vec<(OutboxRow, Outcome, Attempt)>| {
-            let store = writer.clone();
-            async move {
-                let n = batch.len();
-                store.record_outcomes(&batch).await.unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "recording delivery outcomes failed");
-                    vec![false; n]
-                })
-            }
-        });
         Outbox {
             inner: Arc::new(Inner {
                 store,
@@ -81,7 +71,7 @@ impl Outbox {
                 metrics,
                 permits,
                 wake: Notify::new(),
-                outcomes,
+                writer,
             }),
         }
     }
@@ -211,16 +201,13 @@ impl Outbox {
             }
             _ => None,
         };
-        let recorded = self
-            .inner
-            .outcomes
-            .run((row.clone(), outcome, attempt))
-            .await;
-        if recorded != Some(true) {
-            return Err(crate::store::StoreError::Decode(
-                "the outcome was not recorded".into(),
-            ));
-        }
+        self.inner
+            .writer
+            .outcome(row.clone(), outcome, attempt)
+            .await
+            .map_err(|e| {
+                crate::store::StoreError::Decode(format!("the outcome was not recorded: {e}"))
+            })?;
         // Short retry waits are kept in memory; the poller covers the rest.
         if let Some(wait) = wake_after.filter(|w| *w < Duration::from_secs(2)) {
             let this = self.clone();

@@ -15,7 +15,7 @@ use std::time::Duration;
 use baton_channel::BoxFuture;
 use tokio::sync::Semaphore;
 
-use crate::batch::WriteQueue;
+use crate::batch::Writer;
 use crate::conversation::{Conversation, Message, bot_may_speak};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
@@ -83,8 +83,8 @@ struct Inner {
     queues: Mutex<Queues>,
     permits: Semaphore,
     before_bot: Option<BeforeBot>,
-    /// Bot turns, applied in batches (group commit).
-    turns: WriteQueue<TurnJob, Result<TurnOutcome, String>>,
+    /// Bot turns are applied through the hot path's group commit.
+    writer: Writer,
 }
 
 #[derive(Default)]
@@ -96,26 +96,13 @@ struct Queues {
 impl Router {
     pub fn new(
         store: Store,
+        writer: Writer,
         bot: Arc<dyn Bot>,
         outbox: Outbox,
         metrics: Arc<Metrics>,
         config: RouterConfig,
     ) -> Self {
         let permits = Semaphore::new(config.concurrency.max(1));
-        let writer = store.clone();
-        let turns = WriteQueue::start(256, move |batch: Vec<TurnJob>| {
-            let store = writer.clone();
-            async move {
-                let n = batch.len();
-                match store.apply_bot_turns(&batch).await {
-                    Ok(results) => results
-                        .into_iter()
-                        .map(|r| r.map_err(|e| e.to_string()))
-                        .collect(),
-                    Err(e) => vec![Err(e.to_string()); n],
-                }
-            }
-        });
         Router {
             inner: Arc::new(Inner {
                 store,
@@ -126,7 +113,7 @@ impl Router {
                 queues: Mutex::new(Queues::default()),
                 permits,
                 before_bot: None,
-                turns,
+                writer,
             }),
         }
     }
@@ -241,15 +228,14 @@ impl Router {
             inner.metrics.handover(&h.reason);
         }
         let applied = inner
-            .turns
-            .run(TurnJob {
+            .writer
+            .turn(TurnJob {
                 message_id,
                 conversation_id,
                 turn,
                 lease_ms: SEND_LEASE_MS,
             })
             .await
-            .unwrap_or_else(|| Err("shutting down".into()))
             .map_err(crate::store::StoreError::Decode)?;
         match applied {
             TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),

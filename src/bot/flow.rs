@@ -12,7 +12,9 @@ use serde_json::json;
 use super::intent::{HumanRequestDetector, SmallTalk, feedback, small_talk};
 use super::kb::Kb;
 use super::llm::{Llm, LlmAnswer};
-use super::replies::{Lang, Line, NO_ID, YES_ID, feedback_buttons, fit, line};
+use super::replies::{
+    Lang, Line, MAX_WITH_BUTTONS_CHARS, NO_ID, YES_ID, feedback_buttons, fit, line,
+};
 use super::text::{guess_lang, tokens};
 use super::{BotConfig, summary};
 use crate::conversation::{Author, Message, MessageKind};
@@ -252,14 +254,29 @@ impl KbBot {
                 "failed_to_resolve",
             );
         }
-        let meta = json!({"article": slug, "article_title": title});
-        let mut question = draft(
-            line(Line::AskFeedback, lang),
-            Some(json!({"ask_feedback": true, "article": slug})),
-        );
+        let body = fit(&body);
+        let ask = line(Line::AskFeedback, lang);
+        let reply_to = ctx.message.channel_message_id.clone();
+        // One message when the answer fits above its Yes/No buttons: the
+        // customer sees the question under the answer it is about, and a
+        // second bubble would wait out WhatsApp's per-customer pacing.
+        let together = format!("{body}\n\n{ask}");
+        if together.chars().count() <= MAX_WITH_BUTTONS_CHARS {
+            let mut one = draft(
+                &together,
+                Some(json!({"article": slug, "article_title": title, "ask_feedback": true})),
+            );
+            one.quick_replies = feedback_buttons(lang);
+            one.reply_to = reply_to;
+            return Outcome::Reply(vec![one], None);
+        }
+        let mut question = draft(ask, Some(json!({"ask_feedback": true, "article": slug})));
         question.quick_replies = feedback_buttons(lang);
-        let mut first = draft(&fit(&body), Some(meta));
-        first.reply_to = ctx.message.channel_message_id.clone();
+        let mut first = draft(
+            &body,
+            Some(json!({"article": slug, "article_title": title})),
+        );
+        first.reply_to = reply_to;
         Outcome::Reply(vec![first, question], None)
     }
 

@@ -101,6 +101,10 @@ pub fn feedback_buttons(lang: Lang) -> Vec<QuickReply> {
     ]
 }
 
+/// Longest text that can carry quick-reply buttons in one message
+/// (WhatsApp's interactive body limit; a comfortable bubble elsewhere).
+pub const MAX_WITH_BUTTONS_CHARS: usize = 1024;
+
 /// Longest answer text sent in one message (WhatsApp's text limit).
 pub const MAX_ANSWER_CHARS: usize = 4096;
 

@@ -34,10 +34,11 @@ async fn inbound(
                 .join("; "),
             fields,
         })?;
-    let done = s.ingestor.ingest(item).await.map_err(|e| match e {
-        IngestError::ShuttingDown => ApiError::Unavailable(e.to_string()),
-        IngestError::Store(_) => ApiError::Unavailable(e.to_string()),
-    })?;
+    let done = s
+        .ingestor
+        .ingest(item)
+        .await
+        .map_err(|e: IngestError| ApiError::Unavailable(e.to_string()))?;
     let status = if done.duplicate {
         StatusCode::OK
     } else {

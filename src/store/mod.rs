@@ -3,7 +3,8 @@
 //! Every query is written once (runtime SQL, `$1` placeholders) and runs on
 //! both backends through [`db`]; the few places where the dialects differ
 //! branch on [`Dialect`]. Domain operations live in files named for what
-//! they touch: `ingest.rs`, `conversations.rs`, `outbox.rs`, `routing.rs`.
+//! they touch: `ingest.rs`, `conversations.rs`, `outbox.rs`, `routing.rs`; `writes.rs`
+//! gathers the hot path's writes into one type for group commit.
 
 mod conversations;
 mod db;
@@ -17,6 +18,7 @@ mod routing;
 mod sqlite;
 mod statuses;
 mod tx;
+mod writes;
 
 use std::sync::Arc;
 
@@ -27,6 +29,7 @@ pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnJob, TurnOutcome, UnroutedMessage};
 pub use tx::Tx;
+pub use writes::{Write, Written};
 
 use crate::conversation::Clock;
 use crate::events::EventBus;

@@ -66,11 +66,14 @@ fn open(path: &str, memory: bool, read_only: bool) -> Result<Connection, StoreEr
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.pragma_update(None, "cache_size", -16000)?;
-    // Readers map the file instead of copying pages in with pread: every
-    // commit invalidates their page caches, and re-reading through the
-    // kernel was a visible share of the profile under load.
-    conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+    // The writer's cache stays valid across its own commits, so it is
+    // large. A reader's cache is thrown away whenever it starts a read after
+    // any commit (and throwing it away walks all of it), so readers keep a
+    // small one and let the OS page cache do the rest. (Memory-mapping was
+    // tried: it moved the cost to remapping as the file grew, and mapped
+    // pages count against the process's resident memory.)
+    let cache_kib = if read_only { 2_000 } else { 16_000 };
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(conn)
 }
 
@@ -105,15 +108,53 @@ pub async fn connect(url: &str) -> Result<Pools, StoreError> {
     let write = open(&path, memory, false)?;
     let mut read = Vec::new();
     if !memory {
+        // Checkpoints run on their own thread (below); the writer's own
+        // automatic checkpoint stays only as a backstop, far out.
+        write.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)?;
         for _ in 0..READERS {
             read.push(Mutex::new(open(&path, false, true)?));
         }
     }
-    Ok(Pools {
+    let pools = Pools {
         write: Arc::new(tokio::sync::Mutex::new(write)),
         read: Arc::new(read),
         next: Arc::new(AtomicUsize::new(0)),
-    })
+    };
+    if !memory {
+        spawn_checkpointer(open(&path, false, false)?, Arc::downgrade(&pools.read));
+    }
+    Ok(pools)
+}
+
+/// How often the background thread copies the write-ahead log back into
+/// the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// The writer checkpoints by itself only if the log grows past this many
+/// pages (about 80 MiB), i.e. if the background thread stopped keeping up.
+const BACKSTOP_CHECKPOINT_PAGES: i64 = 20_000;
+
+/// Checkpointing on a thread of its own. SQLite's automatic checkpoint runs
+/// inside whichever COMMIT crosses the threshold, on the one writer
+/// connection: everything queued behind the write lock then waits for page
+/// copies and an fsync. A passive checkpoint from another connection does
+/// the same work without blocking the writer or readers. The thread stops
+/// once the pools it serves are gone.
+fn spawn_checkpointer(conn: Connection, alive: std::sync::Weak<Vec<Mutex<Connection>>>) {
+    let spawned = std::thread::Builder::new()
+        .name("baton-checkpoint".into())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    if !is_busy(&e) {
+                        tracing::warn!(error = %e, "background WAL checkpoint failed");
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start the checkpoint thread; the writer will checkpoint");
+    }
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {

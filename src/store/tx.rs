@@ -3,16 +3,22 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::{DbTx, StoreError};
+use super::{DbTx, Param, StoreError};
 use crate::conversation::Ts;
 use crate::events::{Event, EventBus};
-use crate::params;
 
 pub struct Tx {
     inner: DbTx,
+    /// Events recorded so far, written together just before the commit.
     events: Vec<Event>,
     bus: EventBus,
 }
+
+/// Events are inserted in multi-row statements of these sizes (largest
+/// first), so a busy transaction pays a few statements for its events
+/// rather than one each, while only three statement texts ever exist (they
+/// are cached by text).
+const EVENT_CHUNKS: [usize; 3] = [32, 8, 1];
 
 impl Tx {
     pub(super) fn new(inner: DbTx, bus: EventBus) -> Self {
@@ -23,7 +29,8 @@ impl Tx {
         }
     }
 
-    /// Records an event in this transaction.
+    /// Records an event in this transaction. It is written at commit, gets
+    /// its id then, and is published once the commit succeeded.
     pub async fn event(
         &mut self,
         kind: &str,
@@ -31,17 +38,8 @@ impl Tx {
         data: serde_json::Value,
         now: i64,
     ) -> Result<(), StoreError> {
-        let id = self
-            .inner
-            .fetch_one(
-                "INSERT INTO events (kind, conversation_id, data, created_at)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-                params![kind, conversation_id, data.to_string(), now],
-            )
-            .await?
-            .i64("id")?;
         self.events.push(Event {
-            id,
+            id: 0,
             kind: kind.to_string(),
             conversation_id,
             data,
@@ -50,13 +48,85 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<(), StoreError> {
+    /// Inserts the pending events and gives each its id.
+    async fn write_events(&mut self) -> Result<(), StoreError> {
+        let mut rest: &mut [Event] = &mut self.events;
+        while !rest.is_empty() {
+            let size = EVENT_CHUNKS
+                .into_iter()
+                .find(|n| *n <= rest.len())
+                .unwrap_or(1);
+            let (chunk, tail) = rest.split_at_mut(size);
+            let data: Vec<String> = chunk.iter().map(|e| e.data.to_string()).collect();
+            let mut params = Vec::with_capacity(size * 4);
+            for (e, d) in chunk.iter().zip(&data) {
+                params.push(Param::from(e.kind.as_str()));
+                params.push(Param::from(e.conversation_id));
+                params.push(Param::from(d.as_str()));
+                params.push(Param::from(e.created_at.0));
+            }
+            let rows = self
+                .inner
+                .fetch_all(insert_events_sql(size), &params)
+                .await?;
+            // Ids are handed out in VALUES order within one statement; the
+            // order RETURNING lists them in is not promised, so sort.
+            let mut ids = rows
+                .iter()
+                .map(|r| r.i64("id"))
+                .collect::<Result<Vec<_>, _>>()?;
+            if ids.len() != size {
+                return Err(StoreError::Decode(format!(
+                    "inserted {size} events, got {} ids back",
+                    ids.len()
+                )));
+            }
+            ids.sort_unstable();
+            for (e, id) in chunk.iter_mut().zip(ids) {
+                e.id = id;
+            }
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.write_events().await?;
         self.inner.commit().await?;
         for e in self.events {
             self.bus.publish(e);
         }
         Ok(())
     }
+}
+
+/// `INSERT INTO events … VALUES (…), (…) RETURNING id` for `rows` rows;
+/// built once per size.
+fn insert_events_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::LazyLock<Vec<(usize, String)>> = std::sync::LazyLock::new(|| {
+        EVENT_CHUNKS
+            .iter()
+            .map(|&n| {
+                let values: Vec<String> = (0..n)
+                    .map(|i| {
+                        let b = i * 4;
+                        format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+                    })
+                    .collect();
+                (
+                    n,
+                    format!(
+                        "INSERT INTO events (kind, conversation_id, data, created_at) VALUES {} RETURNING id",
+                        values.join(", ")
+                    ),
+                )
+            })
+            .collect()
+    });
+    SQL.iter()
+        .find(|(n, _)| *n == rows)
+        .map(|(_, sql)| sql.as_str())
+        .unwrap_or("")
 }
 
 impl Deref for Tx {
@@ -128,6 +198,7 @@ mod tests {
 
     use super::*;
     use crate::conversation::SystemClock;
+    use crate::params;
     use crate::store::Store;
 
     /// Creates a division; fails (after writing!) when told to.
