@@ -82,11 +82,14 @@ pub(super) fn squeeze(word: &str) -> String {
     out
 }
 
+/// A typo target and its squeezed spelling.
+type FuzzyTarget = (&'static str, String);
+
 struct Lexicon {
     /// The typo targets with their squeezed spelling, by first letter:
     /// [`fuzzy_target`] runs for every unknown token of every message, so the
     /// per-target work is done once here.
-    fuzzy: HashMap<u8, Vec<(&'static str, String)>>,
+    fuzzy: HashMap<u8, Vec<FuzzyTarget>>,
     vocatives: HashSet<String>,
     aliases: HashMap<String, &'static str>,
     vocab: HashMap<String, &'static str>,
@@ -178,7 +181,7 @@ pub(super) fn fuzzy_target(token: &str) -> Option<&'static str> {
     let sq = squeeze(token);
     // Vowel-dropped spellings are the stronger signal, so they are tried
     // first; a single edit is only a fallback.
-    let tests: [&dyn Fn(&(&'static str, String)) -> bool; 2] = [
+    let tests: [&dyn Fn(&FuzzyTarget) -> bool; 2] = [
         &|(_, squeezed)| is_vowel_drop(sq.as_bytes(), squeezed.as_bytes()),
         &|(target, _)| is_one_edit(token.as_bytes(), target.as_bytes()),
     ];
