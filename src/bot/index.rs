@@ -76,6 +76,8 @@ pub struct Index {
     avg: [f32; 3],
     /// Multi-word keyword phrases of each article, as terms.
     phrases: Vec<Vec<Vec<String>>>,
+    /// Keyword phrases of stop words plus at most one term, as plain words.
+    verbatim: Vec<Vec<Vec<String>>>,
     /// What a word the KB does not know weighs in "best possible".
     unknown_idf: f32,
 }
@@ -150,9 +152,24 @@ impl Index {
                     .collect()
             })
             .collect();
+        // Phrases made mostly of stop words ("where is my order") leave at
+        // most one term behind, so the term form above cannot see them; they
+        // are matched word for word instead.
+        let verbatim: Vec<Vec<Vec<String>>> = articles
+            .iter()
+            .map(|a| {
+                a.keywords
+                    .iter()
+                    .filter(|k| tokens(k).len() < 2)
+                    .map(|k| plain_words(k))
+                    .filter(|w| w.len() >= 2)
+                    .collect()
+            })
+            .collect();
         let unknown_idf = max_idf;
         Index {
             phrases,
+            verbatim,
             unknown_idf,
             articles,
             vocab,
@@ -214,6 +231,7 @@ impl Index {
     /// Ranks articles for `query`, best first (at most `limit`).
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         let ordered = tokens(query);
+        let words = plain_words(query);
         let mut q = ordered.clone();
         q.sort();
         q.dedup();
@@ -266,11 +284,18 @@ impl Index {
             .enumerate()
             .filter(|(_, s)| *s > 0.0)
             .map(|(doc, s)| {
-                let phrase_hits = self.phrases[doc]
+                let contains = |seq: &[String], p: &Vec<String>| {
+                    seq.windows(p.len()).any(|w| w == p.as_slice())
+                };
+                let phrase_hits = (self.phrases[doc]
                     .iter()
-                    .filter(|p| ordered.windows(p.len()).any(|w| w == p.as_slice()))
+                    .filter(|p| contains(&ordered, p))
                     .count()
-                    .min(2) as f32;
+                    + self.verbatim[doc]
+                        .iter()
+                        .filter(|p| contains(&words, p))
+                        .count())
+                .min(2) as f32;
                 Hit {
                     doc,
                     score: s * (1.0 + PHRASE_RANK * phrase_hits),
@@ -286,6 +311,19 @@ impl Index {
         hits.truncate(limit);
         hits
     }
+}
+
+/// Lower-case words, apostrophes dropped ("don't" → "dont"), split at
+/// anything that is not a letter or digit: a phrase as the customer typed it.
+fn plain_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '\u{2019}'))
+        .collect::<String>()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A bit per character class present in a term (letters, digits, the rest
