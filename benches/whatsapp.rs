@@ -194,7 +194,7 @@ impl Drop for Gateway {
     }
 }
 
-#[tokio::main(flavor = "multi_thread")]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     baton::install_crypto_provider();
     let secs = env_or("BENCH_SECS", 30);
@@ -279,6 +279,29 @@ async fn main() {
     let per_customer = graph.per_customer.lock().unwrap().clone();
     let duplicates = per_customer.values().filter(|n| **n > 1).count();
     let rss = peak_rss_mib(pid);
+    // The gateway's own view: how busy its one writer was, and how many
+    // writes shared each commit.
+    let metrics = probe
+        .get(format!("{base}/metrics"))
+        .bearer_auth("bench")
+        .send()
+        .await
+        .ok();
+    let metrics = match metrics {
+        Some(r) => r.text().await.unwrap_or_default(),
+        None => String::new(),
+    };
+    let metric = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let (batches, writes, busy) = (
+        metric("baton_write_batches_total"),
+        metric("baton_writes_total"),
+        metric("baton_write_busy_seconds_total"),
+    );
 
     // The HTTP ceiling: a bare axum handler that only reads the body.
     let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -320,6 +343,11 @@ async fn main() {
         graph.sends.load(Ordering::Relaxed)
     );
     println!("  gateway peak RSS: {rss:.1} MiB");
+    println!(
+        "  writer: {:.0} % busy over the run, {:.1} writes per commit",
+        100.0 * busy / span.as_secs_f64(),
+        writes / batches.max(1.0)
+    );
     println!(
         "  bare axum ceiling: {:.0} req/s (p99 {:?}); Baton at {:.0} % of it",
         ceiling_rps,

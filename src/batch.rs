@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
 use crate::store::{
-    Attempt, Ingested, OutboxRow, Outcome, Store, TurnJob, TurnOutcome, Write, Written,
+    Attempt, Dialect, Ingested, OutboxRow, Outcome, Store, TurnJob, TurnOutcome, Write, Written,
 };
 
 pub struct WriteQueue<J, R> {
@@ -26,18 +26,80 @@ impl<J, R> Clone for WriteQueue<J, R> {
     }
 }
 
+/// How long the loop waits for more jobs before committing, once it finds
+/// several already waiting (the sign of load; a lone job commits at once).
+/// A commit writes every page the batch touched, so fewer, larger commits
+/// cost less per job. Measured with the WhatsApp benchmark: at 500 µs the
+/// writer was half as busy (46 % instead of 80 %), twice as many writes
+/// shared each commit, and webhook p99 fell from 29 ms to 21 ms at the same
+/// throughput within noise.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
+
+fn linger_for(waiting: usize) -> Option<std::time::Duration> {
+    (waiting > 1).then_some(LINGER)
+}
+
+/// Runs the batching loop on a thread of its own (with a one-thread
+/// runtime), or as a task if no thread can be started.
+///
+/// Why: on SQLite a batch is synchronous work of a millisecond or so. As a
+/// task, the loop waited in the runtime's queues behind hundreds of HTTP,
+/// routing and delivery tasks every time it was woken, and that wait, not
+/// the writing, was most of a webhook's latency (measured: 5 ms of 7).
+/// The loop ends, and the thread with it, when every sender is dropped.
+fn run_on_own_thread(work: impl Future<Output = ()> + Send + 'static) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "no runtime for the writer thread; writing from a task");
+            tokio::spawn(work);
+            return;
+        }
+    };
+    let (give, take) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("baton-writer".into())
+        .spawn(move || {
+            if let Ok(work) = take.recv() {
+                runtime.block_on(work);
+            }
+        });
+    match spawned {
+        Ok(_) => {
+            let _ = give.send(work);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no writer thread; writing from a task");
+            tokio::spawn(work);
+        }
+    }
+}
+
 impl<J: Send + 'static, R: Send + 'static> WriteQueue<J, R> {
-    /// Starts the batching task. `apply` gets up to `max` jobs and must
-    /// return one result per job, in order.
-    pub fn start<F, Fut>(max: usize, mut apply: F) -> Self
+    /// Starts the batching loop, as a task or (`own_thread`) on a thread of
+    /// its own. `apply` gets up to `max` jobs and must return one result
+    /// per job, in order.
+    pub fn start<F, Fut>(max: usize, own_thread: bool, mut apply: F) -> Self
     where
         F: FnMut(Vec<J>) -> Fut + Send + 'static,
         Fut: Future<Output = Vec<R>> + Send,
     {
         let (tx, mut rx) = mpsc::channel::<(J, oneshot::Sender<R>)>(max * 16);
-        tokio::spawn(async move {
+        let work = async move {
             let mut batch = Vec::with_capacity(max);
             while rx.recv_many(&mut batch, max).await > 0 {
+                if let Some(linger) = linger_for(batch.len()) {
+                    tokio::time::sleep(linger).await;
+                    while batch.len() < max {
+                        match rx.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                }
                 let (jobs, waiters): (Vec<J>, Vec<oneshot::Sender<R>>) = batch.drain(..).unzip();
                 let results = apply(jobs).await;
                 for (waiter, result) in waiters.into_iter().zip(results) {
@@ -45,7 +107,12 @@ impl<J: Send + 'static, R: Send + 'static> WriteQueue<J, R> {
                     let _ = waiter.send(result);
                 }
             }
-        });
+        };
+        if own_thread {
+            run_on_own_thread(work);
+        } else {
+            tokio::spawn(work);
+        }
         WriteQueue { tx }
     }
 
@@ -80,8 +147,15 @@ impl Writer {
     pub fn start(store: Store, metrics: Arc<Metrics>) -> Self {
         let on_ingested: Arc<OnceLock<IngestHook>> = Arc::new(OnceLock::new());
         let hook = on_ingested.clone();
-        let queue = WriteQueue::start(MAX_WRITES, move |writes: Vec<Write>| {
-            let (store, hook, metrics) = (store.clone(), hook.clone(), metrics.clone());
+        // SQLite writes are synchronous: they get a thread of their own.
+        // PostgreSQL writes wait on the network like any other task.
+        let own_thread = store.dialect() == Dialect::Sqlite;
+        // The hook starts routing tasks, which belong on the main runtime
+        // even when the writer runs on its own thread.
+        let main = tokio::runtime::Handle::current();
+        let queue = WriteQueue::start(MAX_WRITES, own_thread, move |writes: Vec<Write>| {
+            let (store, hook, metrics, main) =
+                (store.clone(), hook.clone(), metrics.clone(), main.clone());
             async move {
                 let started = std::time::Instant::now();
                 let applied = store.apply_writes(&writes).await;
@@ -100,6 +174,7 @@ impl Writer {
                         if let (Write::Ingest(m), Ok(Written::Ingested(done)), Some(hook)) =
                             (write, &result, hook.get())
                         {
+                            let _main = main.enter();
                             hook(m, done);
                         }
                         result.map_err(|e| e.to_string())

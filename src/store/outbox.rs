@@ -89,6 +89,26 @@ impl Store {
         drafts: &[NewOutbound],
         lease_ms: Option<i64>,
     ) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = self
+            .insert_outbound(tx, conversation_id, drafts, lease_ms)
+            .await?;
+        tx.execute(
+            "UPDATE conversations SET updated_at = $2 WHERE id = $1",
+            params![conversation_id, self.now()],
+        )
+        .await?;
+        Ok(rows)
+    }
+
+    /// [`Self::queue_outbound`] for a caller that updates the conversation
+    /// row itself in the same transaction (a bot turn does).
+    pub(super) async fn insert_outbound(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        drafts: &[NewOutbound],
+        lease_ms: Option<i64>,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = self.now();
         let conv = tx
             .fetch_one(
@@ -178,11 +198,6 @@ impl Store {
                 attempts: 0,
             });
         }
-        tx.execute(
-            "UPDATE conversations SET updated_at = $2 WHERE id = $1",
-            params![conversation_id, now],
-        )
-        .await?;
         Ok(rows)
     }
 

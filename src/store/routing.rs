@@ -209,7 +209,8 @@ impl Store {
         let rows = if drafts.is_empty() {
             Vec::new()
         } else {
-            self.queue_outbound(tx, conversation_id, &drafts, Some(lease_ms))
+            // The ownership update above already touched the conversation.
+            self.insert_outbound(tx, conversation_id, &drafts, Some(lease_ms))
                 .await?
         };
         if let Some(count) = turn.failure_count {
