@@ -75,7 +75,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             count_responses,
         ))
         .layer(TimeoutLayer::with_status_code(
@@ -125,8 +125,46 @@ async fn method_not_allowed() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
-async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Counts responses by status class. Its state is only the metrics (not
+/// the whole `AppState`), because it is cloned for every request.
+async fn count_responses(
+    State(metrics): State<Arc<Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let resp = next.run(req).await;
-    state.metrics.http_response(resp.status().as_u16());
+    metrics.http_response(resp.status().as_u16());
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_uuid_v4_shaped_and_distinct() {
+        let req = axum::http::Request::new(());
+        let mut maker = RandomRequestId;
+        let ids: Vec<String> = (0..200)
+            .map(|_| {
+                let id = maker.make_request_id(&req).expect("an id");
+                id.header_value().to_str().expect("ascii").to_string()
+            })
+            .collect();
+        for id in &ids {
+            let parts: Vec<&str> = id.split('-').collect();
+            assert_eq!(
+                parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12],
+                "{id}"
+            );
+            assert!(parts[2].starts_with('4'), "version 4: {id}");
+            assert!(
+                matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+                "RFC 4122 variant: {id}"
+            );
+        }
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
 }

@@ -253,4 +253,51 @@ mod tests {
         assert!(out.iter().all(Result::is_ok));
         assert_eq!(store.divisions().await.unwrap().len(), 4);
     }
+
+    #[tokio::test]
+    async fn events_are_written_in_order_at_commit_and_published_with_their_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("e.db").display());
+        let store = Store::open(&url, 1, Arc::new(SystemClock)).await.unwrap();
+        let mut bus = store.events().subscribe();
+        // 45 = 32 + 8 + 5 × 1: every statement size is used.
+        let mut tx = store.begin().await.unwrap();
+        for i in 0..45 {
+            tx.event("test.event", Some(i), serde_json::json!({"n": i}), 1)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let rows = store
+            .db
+            .fetch_all("SELECT id, conversation_id FROM events ORDER BY id", &[])
+            .await
+            .unwrap();
+        let stored: Vec<(i64, i64)> = rows
+            .iter()
+            .map(|r| (r.i64("id").unwrap(), r.i64("conversation_id").unwrap()))
+            .collect();
+        assert_eq!(stored.len(), 45);
+        for (n, (_, conversation)) in stored.iter().enumerate() {
+            assert_eq!(*conversation, n as i64, "stored in the order recorded");
+        }
+        for (id, conversation) in stored {
+            let e = bus.recv().await.unwrap();
+            assert_eq!((e.id, e.conversation_id), (id, Some(conversation)));
+            assert_eq!(e.data["n"], conversation);
+        }
+        // A rolled-back transaction writes and publishes nothing.
+        let mut tx = store.begin().await.unwrap();
+        tx.event("test.lost", None, serde_json::json!({}), 1)
+            .await
+            .unwrap();
+        drop(tx);
+        assert!(bus.try_recv().is_err());
+        let n = store
+            .db
+            .fetch_all("SELECT id FROM events WHERE kind = 'test.lost'", &[])
+            .await
+            .unwrap();
+        assert!(n.is_empty());
+    }
 }
