@@ -23,8 +23,12 @@ use tokio::sync::OwnedMutexGuard;
 
 use super::{Param, StoreError};
 
-/// How many read connections; WAL readers do not block each other.
-const READERS: usize = 4;
+/// How many read connections: one per core the runtime can read from at
+/// once (WAL readers do not block each other), between 2 and 8. Each keeps
+/// its own page cache, so more than the runtime can use is only memory.
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
 
 #[derive(Clone)]
 pub struct Pools {
@@ -72,7 +76,7 @@ fn open(path: &str, memory: bool, read_only: bool) -> Result<Connection, StoreEr
     // small one and let the OS page cache do the rest. (Memory-mapping was
     // tried: it moved the cost to remapping as the file grew, and mapped
     // pages count against the process's resident memory.)
-    let cache_kib = if read_only { 2_000 } else { 16_000 };
+    let cache_kib = if read_only { 2_000 } else { 8_000 };
     conn.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(conn)
 }
@@ -111,7 +115,7 @@ pub async fn connect(url: &str) -> Result<Pools, StoreError> {
         // Checkpoints run on their own thread (below); the writer's own
         // automatic checkpoint stays only as a backstop, far out.
         write.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)?;
-        for _ in 0..READERS {
+        for _ in 0..readers() {
             read.push(Mutex::new(open(&path, false, true)?));
         }
     }
