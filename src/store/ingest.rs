@@ -35,22 +35,21 @@ impl Store {
     async fn ingest_one(&self, tx: &mut Tx, m: &Inbound) -> Result<Ingested, StoreError> {
         let now = self.now();
         let channel = m.channel.as_str();
-        let fresh = tx
+        // The dedup key is checked before any other row is touched (a replay
+        // must not reopen a resolved conversation) and written last, with
+        // the message id: one write instead of an insert and an update. Two
+        // instances racing on PostgreSQL both pass the check; the second
+        // insert of the key then fails, the batch is retried item by item,
+        // and the retry finds the key.
+        let seen = tx
             .fetch_optional(
-                "INSERT INTO inbound_receipts (channel, external_id, received_at)
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING received_at",
-                params![channel, m.channel_message_id.as_str(), now],
+                "SELECT r.message_id, m.conversation_id FROM inbound_receipts r
+                 LEFT JOIN messages m ON m.id = r.message_id
+                 WHERE r.channel = $1 AND r.external_id = $2",
+                params![channel, m.channel_message_id.as_str()],
             )
             .await?;
-        if fresh.is_none() {
-            let row = tx
-                .fetch_one(
-                    "SELECT r.message_id, m.conversation_id FROM inbound_receipts r
-                     LEFT JOIN messages m ON m.id = r.message_id
-                     WHERE r.channel = $1 AND r.external_id = $2",
-                    params![channel, m.channel_message_id.as_str()],
-                )
-                .await?;
+        if let Some(row) = seen {
             return Ok(Ingested {
                 message_id: row.opt_i64("message_id")?.unwrap_or(0),
                 conversation_id: row.opt_i64("conversation_id")?.unwrap_or(0),
@@ -95,8 +94,9 @@ impl Store {
             .await?
             .i64("id")?;
         tx.execute(
-            "UPDATE inbound_receipts SET message_id = $1 WHERE channel = $2 AND external_id = $3",
-            params![message_id, channel, m.channel_message_id.as_str()],
+            "INSERT INTO inbound_receipts (channel, external_id, message_id, received_at)
+             VALUES ($1, $2, $3, $4)",
+            params![channel, m.channel_message_id.as_str(), message_id, now],
         )
         .await?;
         // The 24-hour window counts from the customer's own clock, and a late

@@ -267,14 +267,16 @@ impl Store {
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
         let now = self.now();
-        let sql = format!(
-            "UPDATE messages SET delivery = $2, error = COALESCE($3, error), updated_at = $4
-             WHERE id = $1 AND {} < $5 RETURNING conversation_id",
-            rank_sql("delivery")
-        );
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "UPDATE messages SET delivery = $2, error = COALESCE($3, error), updated_at = $4
+                 WHERE id = $1 AND {} < $5 RETURNING conversation_id",
+                rank_sql("delivery")
+            )
+        });
         let moved = tx
             .fetch_optional(
-                &sql,
+                &SQL,
                 params![
                     message_id,
                     delivery.as_str(),
@@ -295,6 +297,55 @@ impl Store {
         )
         .await?;
         Ok(true)
+    }
+
+    /// A send was accepted: the message gets the channel's id, its error
+    /// cleared and its delivery moved forward, in one statement. The
+    /// event goes out when the delivery is now what the send reported —
+    /// it was `queued` until this outcome in every ordinary case; a
+    /// repeated outcome for the same row would repeat the event, which
+    /// says nothing new but nothing wrong.
+    async fn record_sent(
+        &self,
+        tx: &mut Tx,
+        message_id: i64,
+        sent: &Sent,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "UPDATE messages SET channel_message_id = COALESCE($2, channel_message_id),
+                    error = NULL, updated_at = $3,
+                    delivery = CASE WHEN {} < $5 THEN $4 ELSE delivery END
+                 WHERE id = $1 RETURNING conversation_id, delivery",
+                rank_sql("delivery")
+            )
+        });
+        let row = tx
+            .fetch_optional(
+                &SQL,
+                params![
+                    message_id,
+                    &sent.channel_message_id,
+                    now,
+                    sent.delivery.as_str(),
+                    sent.delivery.rank() as i64
+                ],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(());
+        };
+        if row.opt_text("delivery")?.as_deref() == Some(sent.delivery.as_str()) {
+            tx.event(
+                "message.updated",
+                Some(row.i64("conversation_id")?),
+                json!({"message_id": message_id, "delivery": sent.delivery, "error": null}),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Records how delivery attempts ended, many in one transaction (group
@@ -336,13 +387,7 @@ impl Store {
                 .await?;
                 self.log_attempt(tx, row, "sent", a).await?;
                 if let Some(mid) = row.message_id {
-                    tx.execute(
-                        "UPDATE messages SET channel_message_id = COALESCE($2, channel_message_id),
-                            error = NULL, updated_at = $3 WHERE id = $1",
-                        params![mid, &sent.channel_message_id, now],
-                    )
-                    .await?;
-                    self.advance_delivery(tx, mid, sent.delivery, None).await?;
+                    self.record_sent(tx, mid, sent, now).await?;
                     if let Some(external) = &sent.channel_message_id {
                         self.apply_parked_statuses(tx, &row.channel, mid, external)
                             .await?;
