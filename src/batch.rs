@@ -45,11 +45,12 @@ fn linger_for(waiting: usize) -> Option<std::time::Duration> {
 /// Runs the batching loop on a thread of its own (with a one-thread
 /// runtime), or as a task if no thread can be started.
 ///
-/// Why: on SQLite a batch is synchronous work of a millisecond or so. As a
-/// task, the loop waited in the runtime's queues behind hundreds of HTTP,
-/// routing and delivery tasks every time it was woken, and that wait, not
-/// the writing, was most of a webhook's latency (measured: 5 ms of 7).
-/// The loop ends, and the thread with it, when every sender is dropped.
+/// Why: on SQLite a batch is synchronous work of a millisecond or so; as a
+/// task it held one of the runtime's few workers for that long, stalling
+/// the HTTP and routing tasks queued behind it. (On the benchmark the
+/// change moved throughput within noise; it also lets the linger below be
+/// a precise sleep.) The loop ends, and the thread with it, when every
+/// sender is dropped.
 fn run_on_own_thread(work: impl Future<Output = ()> + Send + 'static) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
