@@ -146,17 +146,10 @@ impl Store {
             turn: turn.clone(),
             lease_ms,
         };
-        let mut out = self.apply_bot_turns(&[job]).await?;
+        // Batches of turns go through `Store::apply_writes` (the writer);
+        // this is the same path for one.
+        let mut out = self.apply_batch(&[job]).await?;
         out.pop().unwrap_or(Ok(TurnOutcome::Dropped))
-    }
-
-    /// Several turns in one transaction (group commit); a turn that fails,
-    /// fails alone.
-    pub async fn apply_bot_turns(
-        &self,
-        turns: &[TurnJob],
-    ) -> Result<Vec<Result<TurnOutcome, StoreError>>, StoreError> {
-        self.apply_batch(turns).await
     }
 
     async fn apply_turn(
