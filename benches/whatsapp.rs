@@ -187,6 +187,21 @@ fn peak_rss_mib(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// CPU time a process has used so far (user + system), from
+/// `/proc/<pid>/stat` (in clock ticks of 10 ms).
+fn cpu_secs(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may contain spaces).
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 struct Gateway(Child);
 impl Drop for Gateway {
     fn drop(&mut self) {
@@ -216,7 +231,11 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+    // BENCH_BATON_BIN runs another build (to compare two versions under
+    // the same harness).
+    let bin =
+        std::env::var("BENCH_BATON_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").into());
+    let child = Command::new(bin)
         .env("BATON_LISTEN", format!("127.0.0.1:{port}"))
         .env(
             "DATABASE_URL",
@@ -254,6 +273,7 @@ async fn main() {
     println!(
         "WhatsApp benchmark: {concurrency} connections for {secs} s, SQLite, demo KB, fake Graph API on loopback"
     );
+    let cpu_before = (cpu_secs(&pid.to_string()), cpu_secs("self"));
     let load = drive(&format!("{base}/webhooks/whatsapp"), concurrency, secs, "W").await;
     let webhook_rps = load.sent as f64 / load.elapsed.as_secs_f64();
 
@@ -265,6 +285,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let replies_done = Instant::now();
+    let cpu_after = (cpu_secs(&pid.to_string()), cpu_secs("self"));
     let first = graph.first_reply.lock().unwrap().clone();
     let mut e2e: Vec<Duration> = load
         .started
@@ -303,23 +324,6 @@ async fn main() {
         metric("baton_write_busy_seconds_total"),
     );
 
-    // The HTTP ceiling: a bare axum handler that only reads the body.
-    let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let bare_addr = bare.local_addr().unwrap();
-    let bare_app = axum::Router::new().route(
-        "/webhooks/whatsapp",
-        post(|body: Bytes| async move { body.len().to_string() }),
-    );
-    tokio::spawn(async move { axum::serve(bare, bare_app).await });
-    let ceiling = drive(
-        &format!("http://{bare_addr}/webhooks/whatsapp"),
-        concurrency,
-        secs,
-        "C",
-    )
-    .await;
-    let ceiling_rps = ceiling.sent as f64 / ceiling.elapsed.as_secs_f64();
-
     println!(
         "  webhooks acknowledged: {} ({} failed) = {:.0} req/s",
         load.sent, load.failed, webhook_rps
@@ -343,11 +347,38 @@ async fn main() {
         graph.sends.load(Ordering::Relaxed)
     );
     println!("  gateway peak RSS: {rss:.1} MiB");
+    let (gateway_cpu, harness_cpu) = (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
+    println!(
+        "  CPU: gateway {:.2} cores = {:.0} µs per customer message; load generator + fake Graph {:.2} cores",
+        gateway_cpu / span.as_secs_f64(),
+        1e6 * gateway_cpu / load.sent.max(1) as f64,
+        harness_cpu / span.as_secs_f64()
+    );
     println!(
         "  writer: {:.0} % busy over the run, {:.1} writes per commit",
         100.0 * busy / span.as_secs_f64(),
         writes / batches.max(1.0)
     );
+    // The HTTP ceiling: a bare axum handler that only reads the body, under
+    // the same load (BENCH_CEILING=0 skips it, for quick comparisons).
+    if env_or("BENCH_CEILING", 1) == 0 {
+        return;
+    }
+    let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bare_addr = bare.local_addr().unwrap();
+    let bare_app = axum::Router::new().route(
+        "/webhooks/whatsapp",
+        post(|body: Bytes| async move { body.len().to_string() }),
+    );
+    tokio::spawn(async move { axum::serve(bare, bare_app).await });
+    let ceiling = drive(
+        &format!("http://{bare_addr}/webhooks/whatsapp"),
+        concurrency,
+        secs,
+        "C",
+    )
+    .await;
+    let ceiling_rps = ceiling.sent as f64 / ceiling.elapsed.as_secs_f64();
     println!(
         "  bare axum ceiling: {:.0} req/s (p99 {:?}); Baton at {:.0} % of it",
         ceiling_rps,

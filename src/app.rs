@@ -83,6 +83,9 @@ pub async fn run_with(
         .timeout(config.outbox.send_timeout)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
+        // Graph API calls and signed callbacks go exactly where configured;
+        // a redirect would resend a signed body somewhere else.
+        .redirect(reqwest::redirect::Policy::none())
         .build()?;
 
     let writer = Writer::start(store.clone(), metrics.clone());

@@ -180,12 +180,17 @@ impl Writer {
                 writes
                     .iter()
                     .zip(results)
-                    .map(|(write, result)| {
-                        if let (Write::Ingest(m), Ok(Written::Ingested(done)), Some(hook)) =
-                            (write, &result, hook.get())
+                    .map(|(write, mut result)| {
+                        if let (Write::Ingest(m), Ok(Written::Ingested(done))) =
+                            (write, &mut result)
                         {
-                            let _main = main.enter();
-                            hook(m, done);
+                            if let Some(hook) = hook.get() {
+                                let _main = main.enter();
+                                hook(m, done);
+                            }
+                            // The routing view went to the router; the
+                            // webhook's caller only needs the ids.
+                            done.view = None;
                         }
                         result.map_err(|e| e.to_string())
                     })

@@ -48,15 +48,20 @@ impl Ingestor {
             .build();
         let cache = seen.clone();
         writer.on_ingested(Box::new(move |item: &Inbound, done: &Ingested| {
+            // The cache keeps ids only: the routing view is for the router.
             cache.insert(
                 (item.channel, item.channel_message_id.clone()),
-                done.clone(),
+                Ingested {
+                    view: None,
+                    ..done.clone()
+                },
             );
             if !done.duplicate {
                 metrics.inbound(item.channel);
                 router.submit(UnroutedMessage {
                     message_id: done.message_id,
                     conversation_id: done.conversation_id,
+                    view: done.view.clone(),
                 });
             }
         }));

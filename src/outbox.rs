@@ -43,6 +43,29 @@ pub struct Pacing {
     pub per_recipient: Option<(Duration, u32)>,
 }
 
+/// Whether a bot message's send must re-read who owns the conversation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ownership {
+    Recheck,
+    /// Checked by the bot turn's transaction, which committed at this
+    /// instant; trusted only while that is recent (see `TURN_CHECK_FRESH`).
+    CheckedByTurn(Instant),
+}
+
+/// How long after its turn committed a bot reply may leave without reading
+/// the owner again. A reply that waited longer (for a send slot, behind
+/// other rows) re-checks, so a takeover during the wait still wins.
+const TURN_CHECK_FRESH: Duration = Duration::from_millis(25);
+
+impl Ownership {
+    fn must_recheck(self) -> bool {
+        match self {
+            Ownership::Recheck => true,
+            Ownership::CheckedByTurn(at) => at.elapsed() > TURN_CHECK_FRESH,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Outbox {
     inner: Arc<Inner>,
@@ -119,13 +142,29 @@ impl Outbox {
             }
         }
         for (_, list) in groups {
-            let this = self.clone();
-            tokio::spawn(async move {
-                for row in list {
-                    this.deliver(row).await;
-                }
-            });
+            self.send_in_order(list, Ownership::Recheck);
         }
+    }
+
+    /// Sends the rows of one bot turn the writer has just applied under the
+    /// ownership rule, in order. An attempt that starts within
+    /// `TURN_CHECK_FRESH` of now does not read the conversation's owner
+    /// again: the turn's own transaction checked it a moment ago, and the
+    /// re-read (a cold read while writes commit) cost more than any other
+    /// query per message. Later attempts and retries re-check.
+    pub fn dispatch_turn(&self, rows: Vec<OutboxRow>) {
+        if !rows.is_empty() {
+            self.send_in_order(rows, Ownership::CheckedByTurn(Instant::now()));
+        }
+    }
+
+    fn send_in_order(&self, rows: Vec<OutboxRow>, ownership: Ownership) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            for row in rows {
+                this.deliver(row, ownership).await;
+            }
+        });
     }
 
     /// Wakes the poller (e.g. after rows were queued without a lease).
@@ -169,21 +208,25 @@ impl Outbox {
         }
     }
 
-    async fn deliver(&self, row: OutboxRow) {
+    async fn deliver(&self, row: OutboxRow, ownership: Ownership) {
         let Ok(_permit) = self.inner.permits.clone().acquire_owned().await else {
             return;
         };
-        if let Err(e) = self.try_deliver(&row).await {
+        if let Err(e) = self.try_deliver(&row, ownership).await {
             // The outcome could not be recorded; the lease will expire and
             // the row will be sent again (at least once, never lost).
             tracing::error!(outbox_id = row.id, error = %e, "recording a delivery failed");
         }
     }
 
-    async fn try_deliver(&self, row: &OutboxRow) -> Result<(), crate::store::StoreError> {
+    async fn try_deliver(
+        &self,
+        row: &OutboxRow,
+        ownership: Ownership,
+    ) -> Result<(), crate::store::StoreError> {
         let started_at = self.inner.store.now();
         let clock = Instant::now();
-        let (outcome, detail) = self.attempt(row).await?;
+        let (outcome, detail) = self.attempt(row, ownership).await?;
         let attempt = Attempt {
             started_at,
             latency_ms: clock.elapsed().as_millis() as i64,
@@ -223,6 +266,7 @@ impl Outbox {
     async fn attempt(
         &self,
         row: &OutboxRow,
+        ownership: Ownership,
     ) -> Result<(Outcome, Option<String>), crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
@@ -243,18 +287,6 @@ impl Outbox {
                 None,
             ));
         };
-        // The ownership rule's last check: a bot reply computed before a
-        // human took over is dropped here, never sent.
-        if out.author == "bot" && !store.bot_may_speak_now(out.conversation_id).await? {
-            let reason = "not sent: a human took over the conversation".to_string();
-            return Ok((
-                Outcome::Failed {
-                    state: "dropped",
-                    reason,
-                },
-                None,
-            ));
-        }
         // Paced, never dropped: a send waits for its turn.
         let destination = route.channel.destination(&out);
         if let Some(pair) = &route.per_recipient {
@@ -263,6 +295,22 @@ impl Outbox {
         }
         if let Some(limiter) = &route.limiter {
             limiter.until_key_ready(&destination).await;
+        }
+        // The ownership rule's last check, after any wait for pacing: a bot
+        // reply computed before a human took over is dropped here, never
+        // sent (a second bubble held back by the per-customer limit too).
+        if out.author == "bot"
+            && ownership.must_recheck()
+            && !store.bot_may_speak_now(out.conversation_id).await?
+        {
+            let reason = "not sent: a human took over the conversation".to_string();
+            return Ok((
+                Outcome::Failed {
+                    state: "dropped",
+                    reason,
+                },
+                None,
+            ));
         }
         let result =
             match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {

@@ -19,12 +19,13 @@ use crate::batch::Writer;
 use crate::conversation::{Conversation, Message, bot_may_speak};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
-use crate::store::{BotTurn, HandoverRequest, Store, TurnJob, TurnOutcome, UnroutedMessage};
+use crate::store::{
+    BotTurn, HandoverRequest, ROUTING_HISTORY, RoutingView, Store, TurnJob, TurnOutcome,
+    UnroutedMessage,
+};
 
 /// How long a routing claim lasts before another worker may take over.
 const ROUTE_LEASE_MS: i64 = 60_000;
-/// Recent messages the bot sees with the one it answers.
-const HISTORY: i64 = 20;
 /// The outbox lease on replies the router dispatches itself.
 const SEND_LEASE_MS: i64 = 60_000;
 
@@ -87,9 +88,13 @@ struct Inner {
     writer: Writer,
 }
 
+/// A queued message, with the view its ingest transaction saw when that
+/// view is still current.
+type Queued = (i64, Option<Arc<RoutingView>>);
+
 #[derive(Default)]
 struct Queues {
-    by_conversation: HashMap<i64, VecDeque<i64>>,
+    by_conversation: HashMap<i64, VecDeque<Queued>>,
     queued: HashSet<i64>,
 }
 
@@ -127,6 +132,13 @@ impl Router {
     }
 
     /// Queues a stored message for routing.
+    ///
+    /// The view from the ingest transaction is used only when nothing else
+    /// of the conversation is queued or being routed: then nothing the
+    /// router does can have changed the conversation since (a bot turn
+    /// commits on the same writer, before the hook that submits the next
+    /// message). Behind another message it may be stale (that message's
+    /// turn may hand over or count a failure), so it is read again.
     pub fn submit(&self, m: UnroutedMessage) {
         let start_worker = {
             let mut q = self.inner.queues.lock().unwrap_or_else(|p| p.into_inner());
@@ -135,12 +147,12 @@ impl Router {
             }
             match q.by_conversation.get_mut(&m.conversation_id) {
                 Some(queue) => {
-                    queue.push_back(m.message_id);
+                    queue.push_back((m.message_id, None));
                     false
                 }
                 None => {
                     q.by_conversation
-                        .insert(m.conversation_id, VecDeque::from([m.message_id]));
+                        .insert(m.conversation_id, VecDeque::from([(m.message_id, m.view)]));
                     true
                 }
             }
@@ -155,16 +167,16 @@ impl Router {
     async fn drain(self, conversation_id: i64) {
         let _permit = self.inner.permits.acquire().await;
         loop {
-            let next = {
+            let (next, view) = {
                 let mut q = self.inner.queues.lock().unwrap_or_else(|p| p.into_inner());
                 let next = q
                     .by_conversation
                     .get_mut(&conversation_id)
                     .and_then(VecDeque::pop_front);
                 match next {
-                    Some(id) => {
-                        q.queued.remove(&id);
-                        id
+                    Some(next) => {
+                        q.queued.remove(&next.0);
+                        next
                     }
                     None => {
                         q.by_conversation.remove(&conversation_id);
@@ -172,7 +184,7 @@ impl Router {
                     }
                 }
             };
-            if let Err(e) = self.route(next, conversation_id).await {
+            if let Err(e) = self.route(next, conversation_id, view).await {
                 // Left unrouted: its lease expires and recovery retries it.
                 tracing::error!(message_id = next, error = %e, "routing failed; will retry");
             }
@@ -183,12 +195,23 @@ impl Router {
         &self,
         message_id: i64,
         conversation_id: i64,
+        view: Option<Arc<RoutingView>>,
     ) -> Result<(), crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
-        let (conversation, message, history) = store
-            .routing_view(conversation_id, message_id, HISTORY)
-            .await?;
+        let view = match view {
+            Some(v) => Arc::unwrap_or_clone(v),
+            None => {
+                store
+                    .routing_view(conversation_id, message_id, ROUTING_HISTORY)
+                    .await?
+            }
+        };
+        let RoutingView {
+            conversation,
+            message,
+            history,
+        } = view;
         let now = store.now();
         if !bot_may_speak(
             conversation.status,
@@ -238,7 +261,7 @@ impl Router {
             .await
             .map_err(crate::store::StoreError::Decode)?;
         match applied {
-            TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),
+            TurnOutcome::Applied(rows) => inner.outbox.dispatch_turn(rows),
             TurnOutcome::Dropped => {
                 tracing::info!(
                     message_id,

@@ -639,6 +639,69 @@ async fn pacing_backlog_and_media(backend: Backend) {
     app.stop().await;
 }
 
+/// A second answer held back by the per-customer pace is not sent if a
+/// human takes the conversation over while it waits: the ownership check
+/// comes after the wait.
+async fn takeover_during_a_pacing_wait_drops_the_held_answer(backend: Backend) {
+    let graph = FakeGraph::start().await;
+    let app = start(
+        backend,
+        &graph,
+        &[
+            ("whatsapp-pair-burst", "1"),
+            ("whatsapp-pair-interval", "2s"),
+        ],
+    )
+    .await;
+    for (id, question) in [
+        ("wamid.t1", "how long does delivery take to surabaya?"),
+        ("wamid.t1b", "how do i return an item?"),
+    ] {
+        post(&app, &text_from(id, "6281300000009", question)).await;
+    }
+    wait_until("the first answer is sent", || async {
+        graph.sent().len() == 1
+    })
+    .await;
+    let conv = conversation_of(&app, "6281300000009").await["id"]
+        .as_i64()
+        .unwrap();
+    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let bot_messages = || async {
+        app.get_json(&format!("/api/v1/conversations/{conv}")).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["author"] == "bot")
+            .cloned()
+            .collect::<Vec<Value>>()
+    };
+    wait_until("the second answer is queued", || async {
+        bot_messages().await.len() == 2
+    })
+    .await;
+    assert_eq!(
+        graph.sent().len(),
+        1,
+        "the second answer is held by the pace"
+    );
+    store.take_over(conv, None).await.unwrap();
+    wait_until("the held answer is given up", || async {
+        app.get_json(&format!("/api/v1/conversations/{conv}")).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["author"] == "bot" && m["delivery"] == "failed")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(graph.sent().len(), 1, "only the first answer left");
+    store.close().await;
+    app.stop().await;
+}
+
 on_both_backends!(
     handshake_and_signatures,
     every_kind_is_stored_and_acknowledged,
@@ -647,6 +710,7 @@ on_both_backends!(
     send_errors_by_class,
     the_24_hour_window,
     pacing_backlog_and_media,
+    takeover_during_a_pacing_wait_drops_the_held_answer,
 );
 
 async fn reactions_and_system_notices_get_no_reply_but_welcome_does(backend: Backend) {

@@ -1,6 +1,6 @@
 //! Reading conversations and messages, and the status changes agents make.
 
-use super::{DbRow, Param, Store, StoreError};
+use super::{DbRow, Param, Store, StoreError, Tx};
 use crate::conversation::{AgentRef, Contact, Conversation, Message, Status, Ts};
 use crate::params;
 
@@ -115,26 +115,62 @@ impl Store {
         conversation_id: i64,
         message_id: i64,
         limit: i64,
-    ) -> Result<(Conversation, Message, Vec<Message>), StoreError> {
+    ) -> Result<RoutingView, StoreError> {
         let (sql, tags) = conversation_queries();
         let mut rows = self
             .db
             .read_batch(&[
                 (sql, params![conversation_id]),
                 (tags, params![conversation_id]),
-                (MESSAGE_BY_ID, params![message_id]),
                 (RECENT_MESSAGES, params![conversation_id, limit]),
+                (MESSAGE_BY_ID, params![message_id]),
             ])
             .await?
             .into_iter();
-        let conversation = conversation_of(rows.next(), rows.next())?;
-        let message = rows
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .ok_or(StoreError::NotFound)
-            .and_then(|r| message_from(&r))?;
-        let history = messages_of(rows.next().unwrap_or_default())?;
-        Ok((conversation, message, history))
+        RoutingView::from_rows(
+            message_id,
+            rows.next(),
+            rows.next(),
+            rows.next(),
+            rows.next(),
+        )
+    }
+
+    /// The same view read inside a write transaction, right after the
+    /// message was stored. The writer's pages are warm; a reader connection
+    /// starts every read transaction with an empty cache while writes
+    /// commit (SQLite drops a connection's cache when another one changed
+    /// the database), which made the separate read cost several times more.
+    pub(super) async fn routing_view_in(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        message_id: i64,
+        limit: i64,
+    ) -> Result<RoutingView, StoreError> {
+        let (sql, tags) = conversation_queries();
+        let conversation = tx.fetch_all(sql, params![conversation_id]).await?;
+        let tags = tx.fetch_all(tags, params![conversation_id]).await?;
+        let recent = tx
+            .fetch_all(RECENT_MESSAGES, params![conversation_id, limit])
+            .await?;
+        // The message just stored is the newest of its conversation, so it
+        // is in `recent`; looked up by id only if not.
+        let message = if recent
+            .first()
+            .is_some_and(|r| r.i64("id").ok() == Some(message_id))
+        {
+            None
+        } else {
+            Some(tx.fetch_all(MESSAGE_BY_ID, params![message_id]).await?)
+        };
+        RoutingView::from_rows(
+            message_id,
+            Some(conversation),
+            Some(tags),
+            Some(recent),
+            message,
+        )
     }
 
     pub async fn conversations(
@@ -265,6 +301,44 @@ fn conversation_of(
 }
 
 /// Newest-first rows to oldest-first messages.
+/// What the router needs to decide who answers a message, and what the bot
+/// sees when it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingView {
+    pub conversation: Conversation,
+    /// The message to answer.
+    pub message: Message,
+    /// The most recent messages, oldest first, including `message`.
+    pub history: Vec<Message>,
+}
+
+impl RoutingView {
+    fn from_rows(
+        message_id: i64,
+        conversation: Option<Vec<DbRow>>,
+        tags: Option<Vec<DbRow>>,
+        recent: Option<Vec<DbRow>>,
+        message: Option<Vec<DbRow>>,
+    ) -> Result<Self, StoreError> {
+        let conversation = conversation_of(conversation, tags)?;
+        let history = messages_of(recent.unwrap_or_default())?;
+        let message = match message.and_then(|r| r.into_iter().next()) {
+            Some(row) => message_from(&row)?,
+            None => history
+                .iter()
+                .rev()
+                .find(|m| m.id == message_id)
+                .cloned()
+                .ok_or(StoreError::NotFound)?,
+        };
+        Ok(RoutingView {
+            conversation,
+            message,
+            history,
+        })
+    }
+}
+
 fn messages_of(rows: Vec<DbRow>) -> Result<Vec<Message>, StoreError> {
     let mut out = rows
         .iter()

@@ -2,16 +2,21 @@
 //! upsert, the message itself and its event, for a whole batch in one
 //! transaction (group commit: concurrent webhooks share one commit).
 
+use std::sync::Arc;
+
 use baton_channel::Inbound;
 use serde_json::json;
 
-use super::{Store, StoreError, Tx};
+use super::{RoutingView, Store, StoreError, Tx};
 use crate::conversation::Status;
 use crate::params;
 
 /// How long the instance that stored a message has to route it before
 /// another (or a restarted) instance may take it over.
 pub const ROUTE_LEASE_MS: i64 = 60_000;
+
+/// Recent messages the bot sees with the one it answers.
+pub const ROUTING_HISTORY: i64 = 20;
 
 /// What storing one inbound message did.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +25,9 @@ pub struct Ingested {
     pub conversation_id: i64,
     /// The channel message id was seen before; nothing was written.
     pub duplicate: bool,
+    /// The router's view of the conversation as this transaction left it
+    /// (`None` for duplicates).
+    pub view: Option<Arc<RoutingView>>,
 }
 
 impl Store {
@@ -54,6 +62,7 @@ impl Store {
                 message_id: row.opt_i64("message_id")?.unwrap_or(0),
                 conversation_id: row.opt_i64("conversation_id")?.unwrap_or(0),
                 duplicate: true,
+                view: None,
             });
         }
         let contact_id = tx
@@ -117,10 +126,14 @@ impl Store {
             now,
         )
         .await?;
+        let view = self
+            .routing_view_in(tx, conversation_id, message_id, ROUTING_HISTORY)
+            .await?;
         Ok(Ingested {
             message_id,
             conversation_id,
             duplicate: false,
+            view: Some(Arc::new(view)),
         })
     }
 

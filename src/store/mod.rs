@@ -22,9 +22,9 @@ mod writes;
 
 use std::sync::Arc;
 
-pub use conversations::ConversationFilter;
+pub use conversations::{ConversationFilter, RoutingView};
 pub use db::{Db, DbRow, DbTx, Dialect, Param};
-pub use ingest::Ingested;
+pub use ingest::{Ingested, ROUTING_HISTORY};
 pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnJob, TurnOutcome, UnroutedMessage};

@@ -9,10 +9,14 @@ use crate::conversation::{Author, bot_may_speak_sql};
 use crate::params;
 
 /// An inbound message waiting to be routed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnroutedMessage {
     pub message_id: i64,
     pub conversation_id: i64,
+    /// The conversation as the transaction that stored the message left it;
+    /// `None` when the router has to read it (messages recovered after a
+    /// restart).
+    pub view: Option<std::sync::Arc<super::RoutingView>>,
 }
 
 /// A message the bot wants to send.
@@ -112,6 +116,7 @@ impl Store {
                 Ok(UnroutedMessage {
                     message_id: r.i64("id")?,
                     conversation_id: r.i64("conversation_id")?,
+                    view: None,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
