@@ -83,11 +83,12 @@ async fn graph_send(
 /// A Meta-shaped text-message webhook. Built with `format!` (customer and
 /// message ids are plain ASCII) because the load generator shares the CPU
 /// with the gateway and should cost as little as it can.
-fn webhook(customer: &str, wamid: &str) -> Vec<u8> {
+fn webhook(customer: &str, wamid: &str, age_secs: u64) -> Vec<u8> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
-        .as_secs();
+        .as_secs()
+        - age_secs;
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"102290129340398","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550783881","phone_number_id":"{NUMBER}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"{customer}"}}],"messages":[{{"from":"{customer}","id":"{wamid}","timestamp":"{now}","type":"text","text":{{"body":"{QUESTION}"}}}}]}}}}]}}]}}"#
     )
@@ -102,7 +103,16 @@ struct Load {
     elapsed: Duration,
 }
 
-async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
+/// What a load phase sends: message ids start with `tag`, customer
+/// numbers with `prefix`, and each message is `age_secs` old.
+#[derive(Clone, Copy)]
+struct Phase<'a> {
+    tag: &'a str,
+    prefix: &'a str,
+    age_secs: u64,
+}
+
+async fn drive(url: &str, concurrency: usize, secs: u64, phase: Phase<'_>) -> Load {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
@@ -112,12 +122,14 @@ async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
     let begin = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
-        let (client, stop, counter, url, tag) = (
+        let (client, stop, counter, url, tag, prefix, age) = (
             client.clone(),
             stop.clone(),
             counter.clone(),
             url.to_string(),
-            tag.to_string(),
+            phase.tag.to_string(),
+            phase.prefix.to_string(),
+            phase.age_secs,
         );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
@@ -125,8 +137,8 @@ async fn drive(url: &str, concurrency: usize, secs: u64, tag: &str) -> Load {
             let mut failed = 0;
             while !stop.load(Ordering::Relaxed) {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
-                let customer = format!("62{}{:08}", worker % 10, n);
-                let body = webhook(&customer, &format!("wamid.{tag}{n}"));
+                let customer = format!("{prefix}{}{:08}", worker % 10, n);
+                let body = webhook(&customer, &format!("wamid.{tag}{n}"), age);
                 let sig = baton_channel_whatsapp::sign(SECRET.as_bytes(), &body);
                 let t = Instant::now();
                 let r = client
@@ -202,6 +214,22 @@ fn cpu_secs(pid: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// One value from the gateway's `/metrics`.
+async fn metric_of(client: &reqwest::Client, base: &str, name: &str) -> f64 {
+    let text = match client
+        .get(format!("{base}/metrics"))
+        .bearer_auth("bench")
+        .send()
+        .await
+    {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 struct Gateway(Child);
 impl Drop for Gateway {
     fn drop(&mut self) {
@@ -274,7 +302,18 @@ async fn main() {
         "WhatsApp benchmark: {concurrency} connections for {secs} s, SQLite, demo KB, fake Graph API on loopback"
     );
     let cpu_before = (cpu_secs(&pid.to_string()), cpu_secs("self"));
-    let load = drive(&format!("{base}/webhooks/whatsapp"), concurrency, secs, "W").await;
+    let answered_phase = Phase {
+        tag: "W",
+        prefix: "62",
+        age_secs: 0,
+    };
+    let load = drive(
+        &format!("{base}/webhooks/whatsapp"),
+        concurrency,
+        secs,
+        answered_phase,
+    )
+    .await;
     let webhook_rps = load.sent as f64 / load.elapsed.as_secs_f64();
 
     // Wait for the replies to drain (bounded).
@@ -302,26 +341,10 @@ async fn main() {
     let rss = peak_rss_mib(pid);
     // The gateway's own view: how busy its one writer was, and how many
     // writes shared each commit.
-    let metrics = probe
-        .get(format!("{base}/metrics"))
-        .bearer_auth("bench")
-        .send()
-        .await
-        .ok();
-    let metrics = match metrics {
-        Some(r) => r.text().await.unwrap_or_default(),
-        None => String::new(),
-    };
-    let metric = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-            .unwrap_or(0.0)
-    };
     let (batches, writes, busy) = (
-        metric("baton_write_batches_total"),
-        metric("baton_writes_total"),
-        metric("baton_write_busy_seconds_total"),
+        metric_of(&probe, &base, "baton_write_batches_total").await,
+        metric_of(&probe, &base, "baton_writes_total").await,
+        metric_of(&probe, &base, "baton_write_busy_seconds_total").await,
     );
 
     println!(
@@ -359,6 +382,64 @@ async fn main() {
         100.0 * busy / span.as_secs_f64(),
         writes / batches.max(1.0)
     );
+    // Stored only: the same load as a backlog Meta redelivers after an
+    // outage (messages an hour old). The bot leaves those to agents
+    // (BOT_MAX_MESSAGE_AGE), so this measures webhook -> stored (and
+    // routed to the agents' queue) without answers.
+    let sends_before = graph.sends.load(Ordering::Relaxed);
+    let busy_before = metric_of(&probe, &base, "baton_write_busy_seconds_total").await;
+    let cpu_before = (cpu_secs(&pid.to_string()), cpu_secs("self"));
+    let stored_before = metric_of(
+        &probe,
+        &base,
+        "baton_inbound_messages_total{channel=\"whatsapp\"}",
+    )
+    .await;
+    let backlog = drive(
+        &format!("{base}/webhooks/whatsapp"),
+        concurrency,
+        secs,
+        Phase {
+            tag: "B",
+            prefix: "63",
+            age_secs: 3600,
+        },
+    )
+    .await;
+    let stored = metric_of(
+        &probe,
+        &base,
+        "baton_inbound_messages_total{channel=\"whatsapp\"}",
+    )
+    .await
+        - stored_before;
+    println!(
+        "  stored only (backlog, hour-old messages left to agents): {} acknowledged ({} failed) = {:.0} req/s, p50 {:?}, p99 {:?}; {stored:.0} stored; bot sends meanwhile: {}",
+        backlog.sent,
+        backlog.failed,
+        backlog.sent as f64 / backlog.elapsed.as_secs_f64(),
+        pct(&backlog.latencies, 0.5),
+        pct(&backlog.latencies, 0.99),
+        graph.sends.load(Ordering::Relaxed) - sends_before,
+    );
+    let busy = metric_of(&probe, &base, "baton_write_busy_seconds_total").await - busy_before;
+    let (gateway_cpu, harness_cpu) = (
+        cpu_secs(&pid.to_string()) - cpu_before.0,
+        cpu_secs("self") - cpu_before.1,
+    );
+    let took = backlog.elapsed.as_secs_f64();
+    println!(
+        "    CPU: gateway {:.2} cores = {:.0} µs per message; load generator {:.2} cores; writer {:.0} % busy",
+        gateway_cpu / took,
+        1e6 * gateway_cpu / backlog.sent.max(1) as f64,
+        harness_cpu / took,
+        100.0 * busy / took
+    );
+    println!(
+        "  gateway peak RSS over both phases: {:.1} MiB",
+        peak_rss_mib(pid)
+    );
+
     // The HTTP ceiling: a bare axum handler that only reads the body, under
     // the same load (BENCH_CEILING=0 skips it, for quick comparisons).
     if env_or("BENCH_CEILING", 1) == 0 {
@@ -375,7 +456,11 @@ async fn main() {
         &format!("http://{bare_addr}/webhooks/whatsapp"),
         concurrency,
         secs,
-        "C",
+        Phase {
+            tag: "C",
+            prefix: "64",
+            age_secs: 0,
+        },
     )
     .await;
     let ceiling_rps = ceiling.sent as f64 / ceiling.elapsed.as_secs_f64();

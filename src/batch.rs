@@ -230,6 +230,16 @@ impl Writer {
         }
     }
 
+    /// Marks an inbound message routed without a bot turn; resolves once
+    /// committed. (Each of these used to be a transaction of its own: every
+    /// message to a conversation a human owns paid a commit.)
+    pub async fn routed(&self, message_id: i64) -> Result<(), String> {
+        match self.run(Write::Routed(message_id)).await? {
+            Written::Recorded => Ok(()),
+            other => Err(format!("unexpected write result {other:?}")),
+        }
+    }
+
     /// Records a delivery attempt's outcome; resolves once committed.
     pub async fn outcome(
         &self,

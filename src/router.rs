@@ -220,12 +220,12 @@ impl Router {
         ) {
             // A human owns it (or it waits for one): the bot stays silent and
             // the message is simply visible to agents.
-            return store.mark_routed(message_id).await;
+            return self.mark_routed(message_id).await;
         }
         let sent_at = message.sent_at.unwrap_or(message.created_at).0;
         if now - sent_at > inner.config.max_message_age_ms {
             tracing::info!(message_id, "too old for the bot to answer; left for agents");
-            return store.mark_routed(message_id).await;
+            return self.mark_routed(message_id).await;
         }
         if let Some(hook) = &inner.before_bot {
             hook(&conversation, &message);
@@ -270,6 +270,14 @@ impl Router {
             }
         }
         Ok(())
+    }
+
+    async fn mark_routed(&self, message_id: i64) -> Result<(), crate::store::StoreError> {
+        self.inner
+            .writer
+            .routed(message_id)
+            .await
+            .map_err(crate::store::StoreError::Decode)
     }
 
     /// Claims and routes messages nobody is routing: at startup (what a

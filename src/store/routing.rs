@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{Dialect, NewOutbound, OutboxRow, Store, StoreError};
+use super::{Dialect, NewOutbound, OutboxRow, Store, StoreError, Tx};
 use crate::conversation::{Author, bot_may_speak_sql};
 use crate::params;
 
@@ -18,6 +18,8 @@ pub struct UnroutedMessage {
     /// restart).
     pub view: Option<std::sync::Arc<super::RoutingView>>,
 }
+
+const MARK_ROUTED: &str = "UPDATE messages SET routed_at = $2 WHERE id = $1";
 
 /// A message the bot wants to send.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -127,10 +129,19 @@ impl Store {
     /// Marks a message routed without a bot turn (the bot was not asked).
     pub async fn mark_routed(&self, message_id: i64) -> Result<(), StoreError> {
         self.db
-            .execute(
-                "UPDATE messages SET routed_at = $2 WHERE id = $1",
-                params![message_id, self.now()],
-            )
+            .execute(MARK_ROUTED, params![message_id, self.now()])
+            .await
+            .map(|_| ())
+    }
+
+    /// [`Store::mark_routed`] inside a transaction (the hot path's group
+    /// commit).
+    pub(super) async fn mark_routed_in(
+        &self,
+        tx: &mut Tx,
+        message_id: i64,
+    ) -> Result<(), StoreError> {
+        tx.execute(MARK_ROUTED, params![message_id, self.now()])
             .await
             .map(|_| ())
     }

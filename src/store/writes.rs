@@ -17,6 +17,9 @@ pub enum Write {
     Turn(TurnJob),
     /// Record how a delivery attempt ended.
     Outcome(Box<(OutboxRow, Outcome, Attempt)>),
+    /// Mark an inbound message routed without a bot turn (a human owns the
+    /// conversation, or the message is too old for the bot).
+    Routed(i64),
 }
 
 /// What a [`Write`] did.
@@ -40,6 +43,10 @@ impl BatchItem for Write {
                 Write::Turn(t) => Written::Turn(t.apply(store, tx).await?),
                 Write::Outcome(o) => {
                     o.apply(store, tx).await?;
+                    Written::Recorded
+                }
+                Write::Routed(message_id) => {
+                    store.mark_routed_in(tx, *message_id).await?;
                     Written::Recorded
                 }
             })
