@@ -5,11 +5,15 @@
 //! signed text-message webhooks at it over loopback with a fixed
 //! concurrency for a fixed time. Every simulated customer is a distinct
 //! number and the rate limits are raised out of the way, so this measures
-//! Baton, not the limiter. In the same run, with the same load, it measures
-//! a bare axum handler that only reads the body: the HTTP ceiling.
+//! Baton, not the limiter. Phases, each with the same load: questions the
+//! bot answers; an hour-old backlog it leaves to agents (webhook -> stored
+//! on its own); a bare axum handler that only reads the body (the HTTP
+//! ceiling).
 //!
-//! Run: `cargo bench --bench whatsapp` (BENCH_SECS=30 BENCH_CONCURRENCY=32
-//! by default).
+//! Run: `cargo bench --bench whatsapp`. Settings: BENCH_SECS (30),
+//! BENCH_CONCURRENCY (32), BENCH_CEILING=0 (skip the ceiling),
+//! BENCH_BATON_BIN (another build, for A/B runs), BENCH_DATABASE_URL (e.g.
+//! an empty PostgreSQL database instead of the temporary SQLite file).
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -263,12 +267,16 @@ async fn main() {
     // the same harness).
     let bin =
         std::env::var("BENCH_BATON_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").into());
+    let database_url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let backend = if database_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let child = Command::new(bin)
         .env("BATON_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-        )
+        .env("DATABASE_URL", database_url.clone())
         .env("BATON_KB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/kb"))
         .env("BATON_ADMIN_TOKEN", "bench")
         .env("WHATSAPP_ACCESS_TOKEN", "bench-token")
@@ -299,7 +307,7 @@ async fn main() {
     }
 
     println!(
-        "WhatsApp benchmark: {concurrency} connections for {secs} s, SQLite, demo KB, fake Graph API on loopback"
+        "WhatsApp benchmark: {concurrency} connections for {secs} s, {backend}, demo KB, fake Graph API on loopback"
     );
     let cpu_before = (cpu_secs(&pid.to_string()), cpu_secs("self"));
     let answered_phase = Phase {

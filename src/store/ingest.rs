@@ -76,8 +76,10 @@ impl Store {
             )
             .await?
             .i64("id")?;
-        let conversation_id = self.conversation_for(tx, contact_id, m, now).await?;
         let sent_at = m.sent_at_ms.unwrap_or(now);
+        let (conversation_id, created) = self
+            .conversation_for(tx, contact_id, m, now, sent_at)
+            .await?;
         let media = m.media.as_ref().map(|x| json!(x).to_string());
         let meta = m.meta.as_ref().map(|x| x.to_string());
         let message_id = tx
@@ -109,15 +111,18 @@ impl Store {
         )
         .await?;
         // The 24-hour window counts from the customer's own clock, and a late
-        // redelivery of an old message must not move it forward.
-        tx.execute(
-            "UPDATE conversations SET updated_at = $2,
+        // redelivery of an old message must not move it forward. (A new
+        // conversation was created with it.)
+        if !created {
+            tx.execute(
+                "UPDATE conversations SET updated_at = $2,
                 last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $3
                                        THEN $3 ELSE last_inbound_at END
              WHERE id = $1",
-            params![conversation_id, now, sent_at],
-        )
-        .await?;
+                params![conversation_id, now, sent_at],
+            )
+            .await?;
+        }
         tx.event(
             "message.created",
             Some(conversation_id),
@@ -137,7 +142,8 @@ impl Store {
         })
     }
 
-    /// The contact's conversation on this account, created if new; a
+    /// The contact's conversation on this account, created if new (with
+    /// `sent_at` as its last inbound time), and whether it was created; a
     /// resolved one starts a fresh bot cycle (history kept).
     async fn conversation_for(
         &self,
@@ -145,7 +151,8 @@ impl Store {
         contact_id: i64,
         m: &Inbound,
         now: i64,
-    ) -> Result<i64, StoreError> {
+        sent_at: i64,
+    ) -> Result<(i64, bool), StoreError> {
         let existing = tx
             .fetch_optional(
                 "SELECT id, status FROM conversations
@@ -172,13 +179,14 @@ impl Store {
                 )
                 .await?;
             }
-            return Ok(id);
+            return Ok((id, false));
         }
         let id = tx
             .fetch_one(
-                "INSERT INTO conversations (channel, account, contact_id, status, created_at, updated_at)
-                 VALUES ($1, $2, $3, 'bot', $4, $4) RETURNING id",
-                params![m.channel.as_str(), &m.account, contact_id, now],
+                "INSERT INTO conversations (channel, account, contact_id, status, last_inbound_at,
+                    created_at, updated_at)
+                 VALUES ($1, $2, $3, 'bot', $5, $4, $4) RETURNING id",
+                params![m.channel.as_str(), &m.account, contact_id, now, sent_at],
             )
             .await?
             .i64("id")?;
@@ -189,7 +197,7 @@ impl Store {
             now,
         )
         .await?;
-        Ok(id)
+        Ok((id, true))
     }
 }
 
