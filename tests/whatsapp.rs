@@ -702,6 +702,42 @@ async fn takeover_during_a_pacing_wait_drops_the_held_answer(backend: Backend) {
     app.stop().await;
 }
 
+/// A row of the conversation that this version cannot decode (here, a
+/// message kind it does not know) must stop neither storing new messages
+/// (storing reads the router's view) nor routing them: the history the bot
+/// sees just leaves that row out.
+async fn an_unreadable_old_row_blocks_neither_storing_nor_routing(backend: Backend) {
+    let graph = FakeGraph::start().await;
+    let app = start(backend, &graph, &[]).await;
+    let r = post(&app, &text_from("wamid.u1", "6281300000010", "hello")).await;
+    assert_eq!(r.status(), 200);
+    app.wait_routed("wamid.u1").await;
+    let conv = conversation_of(&app, "6281300000010").await["id"]
+        .as_i64()
+        .unwrap();
+    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    store
+        .db()
+        .execute(
+            "INSERT INTO messages (conversation_id, direction, author, kind, text, created_at, updated_at)
+             VALUES ($1, 'in', 'customer', 'hologram', 'from the future', 0, 0)",
+            baton::params![conv],
+        )
+        .await
+        .unwrap();
+    let r = post(
+        &app,
+        &text_from("wamid.u2", "6281300000010", "is my order shipped?"),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "stored and acknowledged");
+    app.wait_routed("wamid.u2").await;
+    store.close().await;
+    app.stop().await;
+}
+
 on_both_backends!(
     handshake_and_signatures,
     every_kind_is_stored_and_acknowledged,
@@ -711,6 +747,7 @@ on_both_backends!(
     the_24_hour_window,
     pacing_backlog_and_media,
     takeover_during_a_pacing_wait_drops_the_held_answer,
+    an_unreadable_old_row_blocks_neither_storing_nor_routing,
 );
 
 async fn reactions_and_system_notices_get_no_reply_but_welcome_does(backend: Backend) {

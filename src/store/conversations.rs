@@ -147,7 +147,7 @@ impl Store {
         conversation_id: i64,
         message_id: i64,
         limit: i64,
-    ) -> Result<RoutingView, StoreError> {
+    ) -> Result<Option<RoutingView>, StoreError> {
         let (sql, tags) = conversation_queries();
         let conversation = tx.fetch_all(sql, params![conversation_id]).await?;
         let tags = tx.fetch_all(tags, params![conversation_id]).await?;
@@ -164,13 +164,22 @@ impl Store {
         } else {
             Some(tx.fetch_all(MESSAGE_BY_ID, params![message_id]).await?)
         };
-        RoutingView::from_rows(
+        // A row that does not decode (say, an old message this version
+        // cannot read) must not stop the new message from being stored:
+        // the router then reads the view itself and reports the problem.
+        match RoutingView::from_rows(
             message_id,
             Some(conversation),
             Some(tags),
             Some(recent),
             message,
-        )
+        ) {
+            Ok(view) => Ok(Some(view)),
+            Err(e) => {
+                tracing::warn!(conversation_id, message_id, error = %e, "routing view not readable at ingest");
+                Ok(None)
+            }
+        }
     }
 
     pub async fn conversations(
@@ -321,7 +330,20 @@ impl RoutingView {
         message: Option<Vec<DbRow>>,
     ) -> Result<Self, StoreError> {
         let conversation = conversation_of(conversation, tags)?;
-        let history = messages_of(recent.unwrap_or_default())?;
+        // History is context: a row this version cannot decode is left out
+        // (and reported) rather than stopping the conversation's routing.
+        let mut history: Vec<Message> = recent
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|row| match message_from(row) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    tracing::warn!(conversation_id = conversation.id, error = %e, "a message in the history does not decode; left out");
+                    None
+                }
+            })
+            .collect();
+        history.reverse();
         let message = match message.and_then(|r| r.into_iter().next()) {
             Some(row) => message_from(&row)?,
             None => history

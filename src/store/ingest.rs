@@ -138,7 +138,7 @@ impl Store {
             message_id,
             conversation_id,
             duplicate: false,
-            view: Some(Arc::new(view)),
+            view: view.map(Arc::new),
         })
     }
 
