@@ -83,3 +83,26 @@ fn small_talk_table() {
     );
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The bot normalises a message once for all checks (`Analyzed`); that must
+/// give exactly what the per-text functions give, on every labeled text.
+#[test]
+fn one_normalisation_answers_like_the_per_text_checks() {
+    use baton::bot::intent::{Analyzed, feedback};
+    let detector = HumanRequestDetector::new(&[]).unwrap();
+    let mut checked = 0;
+    for file in ["human_requests.tsv", "smalltalk.tsv", "kb_eval.tsv"] {
+        for (text, _, _) in table(file) {
+            let a = Analyzed::new(&text);
+            assert_eq!(
+                a.is_human_request(&detector),
+                detector.is_human_request(&text),
+                "{text}"
+            );
+            assert_eq!(a.feedback(), feedback(&text), "{text}");
+            assert_eq!(a.small_talk(), small_talk(&text), "{text}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} texts");
+}

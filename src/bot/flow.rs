@@ -9,7 +9,7 @@ use std::time::Instant;
 use baton_channel::BoxFuture;
 use serde_json::json;
 
-use super::intent::{HumanRequestDetector, SmallTalk, feedback, small_talk};
+use super::intent::{Analyzed, HumanRequestDetector, SmallTalk};
 use super::kb::Kb;
 use super::llm::{Llm, LlmAnswer};
 use super::replies::{
@@ -147,7 +147,9 @@ impl KbBot {
         if text.is_empty() && button.is_none() {
             return Outcome::Reply(say(Line::TextOnly), None);
         }
-        if self.human.is_human_request(text) {
+        // Normalised once for every intent check below.
+        let analyzed = Analyzed::new(text);
+        if analyzed.is_human_request(&self.human) {
             return Outcome::Handover("human_requested", None, failures);
         }
         if let Some(division) = self.triggered_division(text).await {
@@ -160,8 +162,10 @@ impl KbBot {
         let verdict = match button {
             Some(YES_ID) => Some(true),
             Some(NO_ID) => Some(false),
-            _ if asked_feedback => feedback(text),
-            _ => feedback(text).filter(|_| small_talk(text).is_none()),
+            _ if asked_feedback => analyzed.feedback(),
+            _ => analyzed
+                .feedback()
+                .filter(|_| analyzed.small_talk().is_none()),
         };
         match verdict {
             Some(true) if asked_feedback || button.is_some() => {
@@ -180,7 +184,7 @@ impl KbBot {
             }
             _ => {}
         }
-        match small_talk(text) {
+        match analyzed.small_talk() {
             Some(SmallTalk::Greeting) => return Outcome::Reply(say(Line::Greeting), None),
             Some(SmallTalk::Thanks) => return Outcome::Reply(say(Line::Welcome), Some(0)),
             Some(SmallTalk::Ack | SmallTalk::Yes | SmallTalk::No) => {

@@ -5,7 +5,7 @@
 use regex::{Regex, RegexBuilder};
 
 use super::human_patterns::{BARE_TARGET, Guard, NEUTRALIZERS, Rule, STRONG, VETOES, WEAK};
-use super::normalize::normalize;
+use super::normalize::{Normalized, normalize};
 
 const NEGATORS: &[&str] = &[
     "not", "dont", "doesnt", "didnt", "never", "tidak", "jangan", "tanpa", "without", "nor",
@@ -103,7 +103,10 @@ impl HumanRequestDetector {
 
     /// True when `text` asks to be served by a human (agent, CS, admin, …).
     pub fn is_human_request(&self, text: &str) -> bool {
-        let norm = normalize(text);
+        self.is_human_request_of(&normalize(text))
+    }
+
+    pub(super) fn is_human_request_of(&self, norm: &Normalized) -> bool {
         if norm.clauses.is_empty() {
             return false;
         }

@@ -30,5 +30,31 @@ mod small_talk;
 pub use human::HumanRequestDetector;
 pub use small_talk::{SmallTalk, feedback, small_talk};
 
+/// One customer message, normalised once for all the intent checks (the
+/// bot asks up to three of them per message; normalising is a good part of
+/// each).
+pub struct Analyzed(normalize::Normalized);
+
+impl Analyzed {
+    pub fn new(text: &str) -> Self {
+        Analyzed(normalize::normalize(text))
+    }
+
+    /// [`HumanRequestDetector::is_human_request`] on this message.
+    pub fn is_human_request(&self, detector: &HumanRequestDetector) -> bool {
+        detector.is_human_request_of(&self.0)
+    }
+
+    /// [`feedback`] on this message.
+    pub fn feedback(&self) -> Option<bool> {
+        small_talk::feedback_of(&self.0)
+    }
+
+    /// [`small_talk`](fn@small_talk) on this message.
+    pub fn small_talk(&self) -> Option<SmallTalk> {
+        small_talk::small_talk_of(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -180,7 +180,11 @@ fn small_talk_parts(norm: &Normalized) -> Option<Vec<SmallTalk>> {
 
 /// Some(kind) only when the whole message is small talk (≤ ~6 words, no real question). "hi, how long does shipping take?" → None.
 pub fn small_talk(text: &str) -> Option<SmallTalk> {
-    let parts = small_talk_parts(&normalize(text))?;
+    small_talk_of(&normalize(text))
+}
+
+pub(super) fn small_talk_of(norm: &Normalized) -> Option<SmallTalk> {
+    let parts = small_talk_parts(norm)?;
     let has = |k: SmallTalk| parts.contains(&k);
     // Priority: a refusal dominates ("no thanks"), thanks dominates
     // acknowledgements ("ok thanks", "great, thanks"), an answer dominates
@@ -269,12 +273,15 @@ static POSITIVE_FEEDBACK: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// the topic without saying whether it was solved; combine with
 /// [`small_talk`] if they should count as positive.
 pub fn feedback(text: &str) -> Option<bool> {
-    let norm = normalize(text);
+    feedback_of(&normalize(text))
+}
+
+pub(super) fn feedback_of(norm: &Normalized) -> Option<bool> {
     let tokens = norm.tokens().len();
     if tokens == 0 || tokens > FEEDBACK_MAX_TOKENS {
         return None;
     }
-    if let Some(parts) = small_talk_parts(&norm) {
+    if let Some(parts) = small_talk_parts(norm) {
         let yes = parts.contains(&SmallTalk::Yes);
         let no = parts.contains(&SmallTalk::No);
         if yes != no {
