@@ -95,6 +95,14 @@ async fn start(backend: Backend, graph: &FakeGraph, extra: &[(&str, &str)]) -> T
     setup.start().await
 }
 
+/// A second connection to the gateway's database, for what the API does
+/// not show.
+async fn store_of(app: &TestApp) -> Store {
+    Store::open(&app.database_url, 1, Arc::new(SystemClock))
+        .await
+        .unwrap()
+}
+
 async fn conversation_of(app: &TestApp, handle: &str) -> Value {
     let list: Value = app.get_json("/api/v1/conversations?limit=100").await;
     let id = list["conversations"]
@@ -110,9 +118,7 @@ async fn conversation_of(app: &TestApp, handle: &str) -> Value {
 
 /// Makes the customer's last message 25 hours old by their clock.
 async fn age_window(app: &TestApp, id: i64) {
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let store = store_of(app).await;
     store
         .db()
         .execute(
@@ -186,9 +192,7 @@ async fn every_kind_is_stored_and_acknowledged(backend: Backend) {
         ("referral_ctwa", "text"),
         ("text_forwarded", "text"),
     ];
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let store = store_of(&app).await;
     for (name, kind) in cases {
         let body = fixture(name);
         let r = post(&app, &body).await;
@@ -559,24 +563,37 @@ async fn the_24_hour_window(backend: Backend) {
     app.stop().await;
 }
 
-async fn pacing_backlog_and_media(backend: Backend) {
+/// A gateway allowing one message per `interval` to each customer (burst
+/// 1), and two questions from `customer` (ids `{tag}` and `{tag}b`) whose
+/// answers it must therefore pace.
+async fn two_paced_questions(
+    backend: Backend,
+    interval: &str,
+    tag: &str,
+    customer: &str,
+) -> (FakeGraph, TestApp) {
     let graph = FakeGraph::start().await;
     let app = start(
         backend,
         &graph,
         &[
             ("whatsapp-pair-burst", "1"),
-            ("whatsapp-pair-interval", "1s"),
+            ("whatsapp-pair-interval", interval),
         ],
     )
     .await;
-    // Two answers in a row to one customer are paced, not dropped.
     for (id, question) in [
-        ("wamid.p1", "how long does delivery take to surabaya?"),
-        ("wamid.p1b", "how do i return an item?"),
+        (tag.to_string(), "how long does delivery take to surabaya?"),
+        (format!("{tag}b"), "how do i return an item?"),
     ] {
-        post(&app, &text_from(id, "6281300000001", question)).await;
+        post(&app, &text_from(&id, customer, question)).await;
     }
+    (graph, app)
+}
+
+async fn pacing_backlog_and_media(backend: Backend) {
+    // Two answers in a row to one customer are paced, not dropped.
+    let (graph, app) = two_paced_questions(backend, "1s", "wamid.p1", "6281300000001").await;
     wait_until("both answers sent", || async { graph.sent().len() >= 2 }).await;
     let sent = graph.sent();
     let gap = sent[1].at.duration_since(sent[0].at);
@@ -598,9 +615,7 @@ async fn pacing_backlog_and_media(backend: Backend) {
         .to_string();
     old["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = json!(hour_ago);
     post(&app, &old).await;
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let store = store_of(&app).await;
     app.wait_routed("wamid.p2").await;
     let c = conversation_of(&app, "6281300000002").await;
     assert!(
@@ -643,22 +658,7 @@ async fn pacing_backlog_and_media(backend: Backend) {
 /// human takes the conversation over while it waits: the ownership check
 /// comes after the wait.
 async fn takeover_during_a_pacing_wait_drops_the_held_answer(backend: Backend) {
-    let graph = FakeGraph::start().await;
-    let app = start(
-        backend,
-        &graph,
-        &[
-            ("whatsapp-pair-burst", "1"),
-            ("whatsapp-pair-interval", "2s"),
-        ],
-    )
-    .await;
-    for (id, question) in [
-        ("wamid.t1", "how long does delivery take to surabaya?"),
-        ("wamid.t1b", "how do i return an item?"),
-    ] {
-        post(&app, &text_from(id, "6281300000009", question)).await;
-    }
+    let (graph, app) = two_paced_questions(backend, "2s", "wamid.t1", "6281300000009").await;
     wait_until("the first answer is sent", || async {
         graph.sent().len() == 1
     })
@@ -666,9 +666,7 @@ async fn takeover_during_a_pacing_wait_drops_the_held_answer(backend: Backend) {
     let conv = conversation_of(&app, "6281300000009").await["id"]
         .as_i64()
         .unwrap();
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let store = store_of(&app).await;
     let bot_messages = || async {
         app.get_json(&format!("/api/v1/conversations/{conv}")).await["messages"]
             .as_array()
@@ -715,9 +713,7 @@ async fn an_unreadable_old_row_blocks_neither_storing_nor_routing(backend: Backe
     let conv = conversation_of(&app, "6281300000010").await["id"]
         .as_i64()
         .unwrap();
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let store = store_of(&app).await;
     store
         .db()
         .execute(
