@@ -386,7 +386,7 @@ async fn main() {
         harness_cpu / span.as_secs_f64()
     );
     println!(
-        "  writer: {:.0} % busy over the run, {:.1} writes per commit",
+        "  writer: {:.0} % busy over the run (summed over its queues), {:.1} writes per commit",
         100.0 * busy / span.as_secs_f64(),
         writes / batches.max(1.0)
     );

@@ -143,27 +143,65 @@ const MAX_WRITES: usize = 512;
 /// gone away.
 pub type IngestHook = Box<dyn Fn(&Inbound, &Ingested) + Send + Sync>;
 
-/// The hot path's one group-commit queue: inbound messages, bot turns and
-/// delivery outcomes, whatever has queued up, in one transaction. (Three
-/// queues used to contend for SQLite's single write lock, each paying its
-/// own commit; profiles showed commits as a third of the writer's time.)
+/// The hot path's group commit: inbound messages, bot turns and delivery
+/// outcomes, whatever has queued up, in one transaction. (Three queues used
+/// to contend for SQLite's single write lock, each paying its own commit;
+/// profiles showed commits as a third of the writer's time.)
+///
+/// SQLite has one writer. PostgreSQL takes several transactions at once, and
+/// one writer there spent nearly all its time waiting on round trips, so it
+/// gets [`POSTGRES_WRITERS`] queues. Writes are spread by customer: every
+/// write about one contact's conversation (its messages, the bot's turns,
+/// routed marks) goes to the same queue, in order, so two batches never
+/// race to create a first conversation for one customer, and batches on
+/// different queues touch different conversation rows. Delivery outcomes
+/// touch only their own outbox and message rows and are spread by row.
 #[derive(Clone)]
 pub struct Writer {
-    queue: WriteQueue<Write, Result<Written, String>>,
+    queues: Arc<[WriteQueue<Write, Result<Written, String>>]>,
     on_ingested: Arc<OnceLock<IngestHook>>,
+}
+
+/// Group-commit queues on PostgreSQL (each holds a pool connection while it
+/// commits; the default pool has 16).
+pub const POSTGRES_WRITERS: usize = 4;
+
+/// Which writer queue handles a customer's writes: the same for every write
+/// about one contact.
+pub fn contact_key(channel: baton_channel::ChannelKind, handle: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    channel.as_str().hash(&mut h);
+    handle.hash(&mut h);
+    h.finish()
 }
 
 impl Writer {
     pub fn start(store: Store, metrics: Arc<Metrics>) -> Self {
         let on_ingested: Arc<OnceLock<IngestHook>> = Arc::new(OnceLock::new());
-        let hook = on_ingested.clone();
         // SQLite writes are synchronous: they get a thread of their own.
         // PostgreSQL writes wait on the network like any other task.
-        let own_thread = store.dialect() == Dialect::Sqlite;
+        let sqlite = store.dialect() == Dialect::Sqlite;
+        let count = if sqlite { 1 } else { POSTGRES_WRITERS };
+        let queues: Vec<_> = (0..count)
+            .map(|_| Self::queue(store.clone(), metrics.clone(), on_ingested.clone(), sqlite))
+            .collect();
+        Writer {
+            queues: queues.into(),
+            on_ingested,
+        }
+    }
+
+    fn queue(
+        store: Store,
+        metrics: Arc<Metrics>,
+        hook: Arc<OnceLock<IngestHook>>,
+        own_thread: bool,
+    ) -> WriteQueue<Write, Result<Written, String>> {
         // The hook starts routing tasks, which belong on the main runtime
         // even when the writer runs on its own thread.
         let main = tokio::runtime::Handle::current();
-        let queue = WriteQueue::start(MAX_WRITES, own_thread, move |writes: Vec<Write>| {
+        WriteQueue::start(MAX_WRITES, own_thread, move |writes: Vec<Write>| {
             let (store, hook, metrics, main) =
                 (store.clone(), hook.clone(), metrics.clone(), main.clone());
             async move {
@@ -196,8 +234,7 @@ impl Writer {
                     })
                     .collect()
             }
-        });
-        Writer { queue, on_ingested }
+        })
     }
 
     /// Sets what runs after each stored inbound message. Once.
@@ -207,8 +244,8 @@ impl Writer {
         }
     }
 
-    async fn run(&self, write: Write) -> Result<Written, String> {
-        self.queue
+    async fn run(&self, key: u64, write: Write) -> Result<Written, String> {
+        self.queues[(key % self.queues.len() as u64) as usize]
             .run(write)
             .await
             .unwrap_or_else(|| Err("the gateway is shutting down".into()))
@@ -216,15 +253,17 @@ impl Writer {
 
     /// Stores an inbound message; resolves once committed.
     pub async fn ingest(&self, m: Inbound) -> Result<Ingested, String> {
-        match self.run(Write::Ingest(m)).await? {
+        let key = contact_key(m.channel, &m.contact.handle);
+        match self.run(key, Write::Ingest(m)).await? {
             Written::Ingested(done) => Ok(done),
             other => Err(format!("unexpected write result {other:?}")),
         }
     }
 
-    /// Applies a bot turn; resolves once committed.
-    pub async fn turn(&self, job: TurnJob) -> Result<TurnOutcome, String> {
-        match self.run(Write::Turn(job)).await? {
+    /// Applies a bot turn; resolves once committed. `contact` is the
+    /// conversation's [`contact_key`].
+    pub async fn turn(&self, contact: u64, job: TurnJob) -> Result<TurnOutcome, String> {
+        match self.run(contact, Write::Turn(job)).await? {
             Written::Turn(outcome) => Ok(outcome),
             other => Err(format!("unexpected write result {other:?}")),
         }
@@ -233,8 +272,8 @@ impl Writer {
     /// Marks an inbound message routed without a bot turn; resolves once
     /// committed. (Each of these used to be a transaction of its own: every
     /// message to a conversation a human owns paid a commit.)
-    pub async fn routed(&self, message_id: i64) -> Result<(), String> {
-        match self.run(Write::Routed(message_id)).await? {
+    pub async fn routed(&self, contact: u64, message_id: i64) -> Result<(), String> {
+        match self.run(contact, Write::Routed(message_id)).await? {
             Written::Recorded => Ok(()),
             other => Err(format!("unexpected write result {other:?}")),
         }
@@ -247,8 +286,9 @@ impl Writer {
         outcome: Outcome,
         attempt: Attempt,
     ) -> Result<(), String> {
+        let key = row.id as u64;
         match self
-            .run(Write::Outcome(Box::new((row, outcome, attempt))))
+            .run(key, Write::Outcome(Box::new((row, outcome, attempt))))
             .await?
         {
             Written::Recorded => Ok(()),

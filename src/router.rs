@@ -212,6 +212,7 @@ impl Router {
             message,
             history,
         } = view;
+        let contact = crate::batch::contact_key(conversation.channel, &conversation.contact.handle);
         let now = store.now();
         if !bot_may_speak(
             conversation.status,
@@ -220,12 +221,12 @@ impl Router {
         ) {
             // A human owns it (or it waits for one): the bot stays silent and
             // the message is simply visible to agents.
-            return self.mark_routed(message_id).await;
+            return self.mark_routed(contact, message_id).await;
         }
         let sent_at = message.sent_at.unwrap_or(message.created_at).0;
         if now - sent_at > inner.config.max_message_age_ms {
             tracing::info!(message_id, "too old for the bot to answer; left for agents");
-            return self.mark_routed(message_id).await;
+            return self.mark_routed(contact, message_id).await;
         }
         if let Some(hook) = &inner.before_bot {
             hook(&conversation, &message);
@@ -252,12 +253,15 @@ impl Router {
         }
         let applied = inner
             .writer
-            .turn(TurnJob {
-                message_id,
-                conversation_id,
-                turn,
-                lease_ms: SEND_LEASE_MS,
-            })
+            .turn(
+                contact,
+                TurnJob {
+                    message_id,
+                    conversation_id,
+                    turn,
+                    lease_ms: SEND_LEASE_MS,
+                },
+            )
             .await
             .map_err(crate::store::StoreError::Decode)?;
         match applied {
@@ -272,10 +276,14 @@ impl Router {
         Ok(())
     }
 
-    async fn mark_routed(&self, message_id: i64) -> Result<(), crate::store::StoreError> {
+    async fn mark_routed(
+        &self,
+        contact: u64,
+        message_id: i64,
+    ) -> Result<(), crate::store::StoreError> {
         self.inner
             .writer
-            .routed(message_id)
+            .routed(contact, message_id)
             .await
             .map_err(crate::store::StoreError::Decode)
     }
