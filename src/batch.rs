@@ -152,10 +152,12 @@ pub type IngestHook = Box<dyn Fn(&Inbound, &Ingested) + Send + Sync>;
 /// one writer there spent nearly all its time waiting on round trips, so it
 /// gets [`POSTGRES_WRITERS`] queues. Writes are spread by customer: every
 /// write about one contact's conversation (its messages, the bot's turns,
-/// routed marks) goes to the same queue, in order, so two batches never
-/// race to create a first conversation for one customer, and batches on
-/// different queues touch different conversation rows. Delivery outcomes
-/// touch only their own outbox and message rows and are spread by row.
+/// routed marks) goes to the same queue, in order, so batches on different
+/// queues lock different contact and conversation rows and never wait on
+/// (or deadlock with) each other. Spread at random, 200 concurrent posts
+/// from 50 customers took 4–5 s instead of 1.3 s: lock waits and deadlock
+/// timeouts. Delivery outcomes touch only their own outbox and message rows
+/// and are spread by row.
 #[derive(Clone)]
 pub struct Writer {
     queues: Arc<[WriteQueue<Write, Result<Written, String>>]>,
