@@ -136,8 +136,8 @@ impl Router {
     /// The view from the ingest transaction is used only when nothing else
     /// of the conversation is queued or being routed: then nothing the
     /// router does can have changed the conversation since (a bot turn
-    /// commits on the same writer, before the hook that submits the next
-    /// message). Behind another message it may be stale (that message's
+    /// commits on the same writer queue as the conversation's messages,
+    /// before the hook that submits the next message). Behind another message it may be stale (that message's
     /// turn may hand over or count a failure), so it is read again.
     pub fn submit(&self, m: UnroutedMessage) {
         let start_worker = {

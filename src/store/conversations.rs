@@ -164,9 +164,9 @@ impl Store {
         } else {
             Some(tx.fetch_all(MESSAGE_BY_ID, params![message_id]).await?)
         };
-        // A row that does not decode (say, an old message this version
-        // cannot read) must not stop the new message from being stored:
-        // the router then reads the view itself and reports the problem.
+        // History rows that do not decode are left out by `from_rows`; if
+        // the conversation row itself does not, the new message must still
+        // be stored: the router then reads the view and reports the problem.
         match RoutingView::from_rows(
             message_id,
             Some(conversation),
@@ -309,7 +309,6 @@ fn conversation_of(
     conversation_from(&row, tags)
 }
 
-/// Newest-first rows to oldest-first messages.
 /// What the router needs to decide who answers a message, and what the bot
 /// sees when it does.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,6 +360,7 @@ impl RoutingView {
     }
 }
 
+/// Newest-first rows to oldest-first messages.
 fn messages_of(rows: Vec<DbRow>) -> Result<Vec<Message>, StoreError> {
     let mut out = rows
         .iter()
