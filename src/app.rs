@@ -30,6 +30,8 @@ pub struct AppOptions {
     pub router: RouterConfig,
     /// How often the outbox poller looks for due rows.
     pub poll_every: Duration,
+    /// Test hook: awaited before each outbox row is handed to its channel.
+    pub before_send: Option<crate::outbox::BeforeSend>,
 }
 
 impl Default for AppOptions {
@@ -39,6 +41,7 @@ impl Default for AppOptions {
             clock: None,
             router: RouterConfig::default(),
             poll_every: Duration::from_millis(500),
+            before_send: None,
         }
     }
 }
@@ -54,14 +57,19 @@ pub async fn run(
 
 pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
     let url = config.database_url.expose_secret();
-    Store::open(url, config.database_max_connections, clock)
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open the database {}: {e}",
-                crate::config::redact_url(url)
-            )
-        })
+    Store::open_with(
+        url,
+        config.database_max_connections,
+        clock,
+        config.sqlite_sync,
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database {}: {e}",
+            crate::config::redact_url(url)
+        )
+    })
 }
 
 pub async fn run_with(
@@ -94,7 +102,8 @@ pub async fn run_with(
         writer.clone(),
         config.outbox.clone(),
         metrics.clone(),
-    );
+    )
+    .with_before_send(options.before_send);
     match &config.api_channel {
         Some(api) => {
             let channel = ApiChannel::new(
@@ -178,6 +187,7 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = watch::channel(false);
     router.spawn_recovery(Duration::from_secs(5), stop_rx.clone());
     spawn_kb_sync(kb.clone(), store.clone(), stop_rx.clone());
+    tokio::spawn(outbox.clone().run_renewer(stop_rx.clone()));
     let poller = tokio::spawn(outbox.clone().run_poller(
         options.poll_every,
         stop_rx.clone(),

@@ -25,6 +25,11 @@ pub struct Settings {
     /// Maximum PostgreSQL connections.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "16")]
     pub database_max_connections: String,
+    /// SQLite commit durability: `full` (each acknowledged write is on disk,
+    /// surviving a power loss) or `normal` (faster; a power loss may drop
+    /// the last commits, a process crash does not).
+    #[arg(long, env = "BATON_SQLITE_SYNC", default_value = "full")]
+    pub sqlite_sync: String,
     /// Folder of Markdown knowledge-base articles loaded at startup.
     #[arg(long, env = "BATON_KB_DIR", default_value = "kb")]
     pub kb_dir: String,
@@ -72,6 +77,11 @@ pub struct Settings {
     /// Sends in flight at once.
     #[arg(long, env = "OUTBOX_CONCURRENCY", default_value = "64")]
     pub outbox_concurrency: String,
+    /// How long a delivery worker's claim on an outbox row lasts; renewed
+    /// while the row waits in the process, taken over by another worker or
+    /// instance once it runs out.
+    #[arg(long, env = "OUTBOX_LEASE", default_value = "60s")]
+    pub outbox_lease: String,
     /// Timeout of one outbound HTTP request.
     #[arg(long, env = "SEND_TIMEOUT", default_value = "15s")]
     pub send_timeout: String,
@@ -199,6 +209,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub database_url: SecretString,
     pub database_max_connections: u32,
+    pub sqlite_sync: crate::store::SqliteSync,
     pub kb_dir: PathBuf,
     pub admin_token: Option<SecretString>,
     pub public_url: Option<String>,
@@ -220,6 +231,7 @@ pub struct OutboxConfig {
     pub retry_max: Duration,
     pub concurrency: usize,
     pub send_timeout: Duration,
+    pub lease: Duration,
 }
 
 /// Collects every problem instead of stopping at the first.
@@ -384,7 +396,27 @@ impl Settings {
                     parse_duration(&self.send_timeout),
                 )
                 .unwrap_or_default(),
+            lease: p
+                .check(
+                    "OUTBOX_LEASE",
+                    "a duration of at least 1s such as 60s",
+                    parse_duration(&self.outbox_lease).and_then(|d| {
+                        if d >= Duration::from_secs(1) {
+                            Ok(d)
+                        } else {
+                            Err("shorter than 1s".to_string())
+                        }
+                    }),
+                )
+                .unwrap_or(Duration::from_secs(60)),
         };
+        let sqlite_sync = p
+            .check(
+                "BATON_SQLITE_SYNC",
+                "`full` or `normal`",
+                self.sqlite_sync.parse::<crate::store::SqliteSync>(),
+            )
+            .unwrap_or_default();
         let bot = self.bot_settings(&mut p);
         let whatsapp = self.whatsapp_settings(&mut p);
         if !p.0.is_empty() {
@@ -417,6 +449,7 @@ impl Settings {
             listen,
             database_url: SecretString::from(self.database_url.trim().to_string()),
             database_max_connections,
+            sqlite_sync,
             kb_dir: PathBuf::from(self.kb_dir.trim()),
             admin_token: non_empty(&self.admin_token).map(|t| SecretString::from(t.to_string())),
             public_url,

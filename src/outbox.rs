@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baton_channel::{Channel, Outbound, SendError};
@@ -21,9 +21,6 @@ use crate::batch::Writer;
 use crate::config::OutboxConfig;
 use crate::metrics::Metrics;
 use crate::store::{Attempt, OutboxRow, Outcome, Store};
-
-/// Lease taken on claimed rows: longer than any single send may take.
-const LEASE_MS: i64 = 60_000;
 
 /// A channel as the outbox uses it: the sender and its rate limits.
 struct Route {
@@ -81,7 +78,19 @@ struct Inner {
     /// Outcomes of attempts are recorded through the hot path's group
     /// commit.
     writer: Writer,
+    /// Rows this process holds a claim on, from dispatch until their
+    /// outcome is recorded: row id → (fencing token, lease end). The
+    /// renewer keeps these leases alive however long a row waits here (for
+    /// a send slot, the per-customer pacing, earlier rows of its
+    /// conversation), so no other worker or instance claims it meanwhile.
+    held: Mutex<HashMap<i64, (i64, i64)>>,
+    /// Test hook: awaited right before a row is handed to its channel.
+    before_send: Option<BeforeSend>,
 }
+
+/// A pause point before each send (tests hold rows in flight with it).
+pub type BeforeSend =
+    Arc<dyn Fn(&OutboxRow) -> baton_channel::BoxFuture<'static, ()> + Send + Sync>;
 
 impl Outbox {
     pub fn new(store: Store, writer: Writer, config: OutboxConfig, metrics: Arc<Metrics>) -> Self {
@@ -95,8 +104,24 @@ impl Outbox {
                 permits,
                 wake: Notify::new(),
                 writer,
+                held: Mutex::new(HashMap::new()),
+                before_send: None,
             }),
         }
+    }
+
+    /// Installs a pause point before every send. Only valid before the
+    /// outbox is shared.
+    pub fn with_before_send(mut self, hook: Option<BeforeSend>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.before_send = hook;
+        }
+        self
+    }
+
+    /// The lease rows are born with and claimed under.
+    pub fn lease_ms(&self) -> i64 {
+        self.inner.config.lease.as_millis() as i64
     }
 
     /// Registers a channel with its pacing. Only valid before the outbox is
@@ -159,6 +184,7 @@ impl Outbox {
     }
 
     fn send_in_order(&self, rows: Vec<OutboxRow>, ownership: Ownership) {
+        self.hold(&rows);
         let this = self.clone();
         tokio::spawn(async move {
             for row in rows {
@@ -181,7 +207,7 @@ impl Outbox {
         grace: Duration,
     ) {
         loop {
-            match self.inner.store.claim_outbox(100, LEASE_MS).await {
+            match self.inner.store.claim_outbox(100, self.lease_ms()).await {
                 Ok(rows) if !rows.is_empty() => {
                     let full = rows.len() == 100;
                     self.dispatch(rows);
@@ -209,13 +235,111 @@ impl Outbox {
     }
 
     async fn deliver(&self, row: OutboxRow, ownership: Ownership) {
-        let Ok(_permit) = self.inner.permits.clone().acquire_owned().await else {
-            return;
+        let result = match self.inner.permits.clone().acquire_owned().await {
+            Ok(_permit) => self.try_deliver(&row, ownership).await,
+            Err(_) => Ok(()),
         };
-        if let Err(e) = self.try_deliver(&row, ownership).await {
+        self.release(&row);
+        if let Err(e) = result {
             // The outcome could not be recorded; the lease will expire and
             // the row will be sent again (at least once, never lost).
             tracing::error!(outbox_id = row.id, error = %e, "recording a delivery failed");
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (i64, i64)>> {
+        // A panic while holding this lock cannot leave the map half
+        // updated (single inserts and removals), so a poisoned lock is
+        // still good to use.
+        self.inner.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn hold(&self, rows: &[OutboxRow]) {
+        let mut held = self.held();
+        for r in rows {
+            held.insert(r.id, (r.token, r.lease_until));
+        }
+    }
+
+    fn release(&self, row: &OutboxRow) {
+        let mut held = self.held();
+        if held.get(&row.id).is_some_and(|(t, _)| *t == row.token) {
+            held.remove(&row.id);
+        }
+    }
+
+    /// Whether this process still holds `row`'s claim, with at least half a
+    /// lease to go (renewed here if not): the last check before the row is
+    /// handed to its channel. The renewer keeps the lease alive during the
+    /// send itself, until the outcome is recorded.
+    async fn still_held(&self, row: &OutboxRow) -> Result<bool, crate::store::StoreError> {
+        let lease = self.lease_ms();
+        let until = match self.held().get(&row.id) {
+            Some((token, until)) if *token == row.token => *until,
+            _ => return Ok(false),
+        };
+        if until - self.inner.store.now() >= lease / 2 {
+            return Ok(true);
+        }
+        let renewed = self
+            .inner
+            .store
+            .renew_leases(&[(row.id, row.token)], lease)
+            .await?;
+        Ok(self.note_renewals(&[(row.id, row.token)], &renewed) == 1)
+    }
+
+    /// Applies the result of a renewal to the held map; returns how many
+    /// claims are still ours.
+    fn note_renewals(&self, asked: &[(i64, i64)], renewed: &[Option<i64>]) -> usize {
+        let mut held = self.held();
+        let mut kept = 0;
+        for (&(id, token), until) in asked.iter().zip(renewed) {
+            let Some(entry) = held.get_mut(&id).filter(|(t, _)| *t == token) else {
+                continue;
+            };
+            match until {
+                Some(u) => {
+                    entry.1 = *u;
+                    kept += 1;
+                }
+                None => {
+                    tracing::warn!(
+                        outbox_id = id,
+                        "lost the claim on an outbox row; not sending it"
+                    );
+                    held.remove(&id);
+                }
+            }
+        }
+        kept
+    }
+
+    /// Keeps the leases of held rows alive: every quarter lease, renews
+    /// those with less than half a lease left.
+    pub async fn run_renewer(self, mut stop: watch::Receiver<bool>) {
+        let lease = self.lease_ms();
+        let every = Duration::from_millis((lease / 4).max(1) as u64);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+            let now = self.inner.store.now();
+            let due: Vec<(i64, i64)> = self
+                .held()
+                .iter()
+                .filter(|(_, (_, until))| until - now < lease / 2)
+                .map(|(id, (token, _))| (*id, *token))
+                .collect();
+            for chunk in due.chunks(500) {
+                match self.inner.store.renew_leases(chunk, lease).await {
+                    Ok(renewed) => {
+                        self.note_renewals(chunk, &renewed);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "renewing outbox leases failed"),
+                }
+            }
         }
     }
 
@@ -226,7 +350,9 @@ impl Outbox {
     ) -> Result<(), crate::store::StoreError> {
         let started_at = self.inner.store.now();
         let clock = Instant::now();
-        let (outcome, detail) = self.attempt(row, ownership).await?;
+        let Some((outcome, detail)) = self.attempt(row, ownership).await? else {
+            return Ok(());
+        };
         let attempt = Attempt {
             started_at,
             latency_ms: clock.elapsed().as_millis() as i64,
@@ -262,12 +388,14 @@ impl Outbox {
         Ok(())
     }
 
-    /// One delivery attempt, up to its outcome (and a detail for the log).
+    /// One delivery attempt, up to its outcome (and a detail for the log);
+    /// `None` when the row's claim passed to another worker meanwhile (it
+    /// sends the row, and records its outcome).
     async fn attempt(
         &self,
         row: &OutboxRow,
         ownership: Ownership,
-    ) -> Result<(Outcome, Option<String>), crate::store::StoreError> {
+    ) -> Result<Option<(Outcome, Option<String>)>, crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
         let dead = |reason: String| Outcome::Failed {
@@ -276,16 +404,21 @@ impl Outbox {
         };
         let out: Outbound = match serde_json::from_str(&row.payload) {
             Ok(o) => o,
-            Err(e) => return Ok((dead(format!("unreadable outbox payload: {e}")), None)),
+            Err(e) => {
+                return Ok(Some((
+                    dead(format!("unreadable outbox payload: {e}")),
+                    None,
+                )));
+            }
         };
         let Some(route) = inner.routes.get(&row.channel) else {
-            return Ok((
+            return Ok(Some((
                 dead(format!(
                     "the {} channel is not configured for sending",
                     row.channel
                 )),
                 None,
-            ));
+            )));
         };
         // Paced, never dropped: a send waits for its turn.
         let destination = route.channel.destination(&out);
@@ -296,6 +429,14 @@ impl Outbox {
         if let Some(limiter) = &route.limiter {
             limiter.until_key_ready(&destination).await;
         }
+        if let Some(hook) = &inner.before_send {
+            hook(row).await;
+        }
+        // Fencing: however long the row waited, it is handed to its channel
+        // only under a claim that is still this process's.
+        if !self.still_held(row).await? {
+            return Ok(None);
+        }
         // The ownership rule's last check, after any wait for pacing: a bot
         // reply computed before a human took over is dropped here, never
         // sent (a second bubble held back by the per-customer limit too).
@@ -304,20 +445,20 @@ impl Outbox {
             && !store.bot_may_speak_now(out.conversation_id).await?
         {
             let reason = "not sent: a human took over the conversation".to_string();
-            return Ok((
+            return Ok(Some((
                 Outcome::Failed {
                     state: "dropped",
                     reason,
                 },
                 None,
-            ));
+            )));
         }
         let result =
             match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
                 Ok(r) => r,
                 Err(_) => Err(SendError::retryable("send timed out")),
             };
-        Ok(match result {
+        Ok(Some(match result {
             Ok(sent) => {
                 let detail = sent.detail.clone();
                 (Outcome::Sent(sent), detail)
@@ -349,7 +490,7 @@ impl Outbox {
                 };
                 (dead(why.clone()), Some(why))
             }
-        })
+        }))
     }
 }
 
@@ -376,6 +517,7 @@ mod tests {
             retry_max: Duration::from_secs(60),
             concurrency: 1,
             send_timeout: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
         };
         for attempt in 0..40 {
             let d = backoff(&cfg, attempt);

@@ -26,8 +26,6 @@ use crate::store::{
 
 /// How long a routing claim lasts before another worker may take over.
 const ROUTE_LEASE_MS: i64 = 60_000;
-/// The outbox lease on replies the router dispatches itself.
-const SEND_LEASE_MS: i64 = 60_000;
 
 /// What the bot sees when it is asked to answer.
 #[derive(Debug, Clone)]
@@ -259,7 +257,7 @@ impl Router {
                     message_id,
                     conversation_id,
                     turn,
-                    lease_ms: SEND_LEASE_MS,
+                    lease_ms: inner.outbox.lease_ms(),
                 },
             )
             .await

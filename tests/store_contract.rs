@@ -260,3 +260,90 @@ async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
 }
 
 on_both_backends!(a_status_that_outruns_its_send_is_applied_later);
+
+/// Fencing: a claim that ran out and was taken over can no longer record
+/// an outcome, so a late failure of the first holder never undoes the
+/// second holder's `done`, and a renewal by the stale holder fails.
+async fn a_stale_claim_never_overwrites_a_newer_one(backend: Backend) {
+    use baton::store::{Attempt, Outcome};
+    let (s, _dir) = store(backend).await;
+    let got = s
+        .ingest_batch(&[inbound("f1", "+7")])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    let mut tx = s.begin().await.unwrap();
+    s.queue_outbound(
+        &mut tx,
+        got.conversation_id,
+        std::slice::from_ref(&agent_draft()),
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // A zero-length lease runs out at once: the second claim takes over.
+    let first = s.claim_outbox(10, 0).await.unwrap().remove(0);
+    let second = s.claim_outbox(10, 60_000).await.unwrap().remove(0);
+    assert_eq!(first.id, second.id);
+    assert!(second.token > first.token, "each claim has a new token");
+    assert_eq!(
+        s.renew_leases(
+            &[(first.id, first.token), (second.id, second.token)],
+            60_000
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(Option::is_some)
+        .collect::<Vec<_>>(),
+        [false, true],
+        "only the current claim renews"
+    );
+    let attempt = || Attempt {
+        started_at: 0,
+        latency_ms: 1,
+        detail: None,
+    };
+    let sent = baton_channel::Sent {
+        channel_message_id: Some("ext-new".into()),
+        delivery: Delivery::Sent,
+        detail: None,
+    };
+    let failed = Outcome::Failed {
+        state: "dead",
+        reason: "late failure".into(),
+    };
+    let retry = Outcome::Retry {
+        due_at: 0,
+        error: "late retry".into(),
+    };
+    // The stale holder cannot reschedule the row the new holder sends.
+    s.record_outcomes(&[(first.clone(), retry, attempt())])
+        .await
+        .unwrap();
+    s.record_outcomes(&[(second.clone(), Outcome::Sent(sent), attempt())])
+        .await
+        .unwrap();
+    s.record_outcomes(&[(first.clone(), failed, attempt())])
+        .await
+        .unwrap();
+    let row = s
+        .db()
+        .fetch_optional(
+            "SELECT state, attempts FROM outbox WHERE id = $1",
+            baton::params![first.id],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.text("state").unwrap(), "done");
+    assert_eq!(row.i64("attempts").unwrap(), 1, "only the send is counted");
+    let m = s.message(first.message_id.unwrap()).await.unwrap();
+    assert_eq!(m.delivery, Some(Delivery::Sent));
+    assert_eq!(m.channel_message_id.as_deref(), Some("ext-new"));
+    assert_eq!(m.error, None);
+}
+
+on_both_backends!(a_stale_claim_never_overwrites_a_newer_one);

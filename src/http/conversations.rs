@@ -186,7 +186,12 @@ async fn reply(
     let mut tx = s.store.begin().await?;
     let rows = s
         .store
-        .queue_outbound(&mut tx, id, std::slice::from_ref(&draft), Some(60_000))
+        .queue_outbound(
+            &mut tx,
+            id,
+            std::slice::from_ref(&draft),
+            Some(s.outbox.lease_ms()),
+        )
         .await?;
     tx.commit().await?;
     let message_id = rows.first().and_then(|r| r.message_id).unwrap_or_default();

@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0001_init"),
     migration!("0002_kb"),
     migration!("0003_status_receipts"),
+    migration!("0004_outbox_fencing"),
 ];
 
 impl Store {

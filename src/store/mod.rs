@@ -50,6 +50,38 @@ pub enum StoreError {
     Migration(String, String),
 }
 
+/// When a SQLite commit reaches the disk (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// Every commit is on disk before it returns (the write-ahead log is
+    /// synced): an acknowledged webhook survives a power loss.
+    #[default]
+    Full,
+    /// Commits reach the disk at checkpoints: safe against a crash of the
+    /// process, but a power loss may drop the last transactions.
+    Normal,
+}
+
+impl SqliteSync {
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        }
+    }
+}
+
+impl std::str::FromStr for SqliteSync {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSync::Full),
+            "normal" => Ok(SqliteSync::Normal),
+            other => Err(format!("`{other}` is neither `full` nor `normal`")),
+        }
+    }
+}
+
 /// Baton's storage. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -66,10 +98,20 @@ impl Store {
         max_connections: u32,
         clock: Arc<dyn Clock>,
     ) -> Result<Store, StoreError> {
+        Self::open_with(url, max_connections, clock, SqliteSync::Full).await
+    }
+
+    /// [`Self::open`] with SQLite's commit durability chosen.
+    pub async fn open_with(
+        url: &str,
+        max_connections: u32,
+        clock: Arc<dyn Clock>,
+        sync: SqliteSync,
+    ) -> Result<Store, StoreError> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Db::Postgres(postgres::connect(url, max_connections).await?)
         } else {
-            Db::Sqlite(sqlite::connect(url).await?)
+            Db::Sqlite(sqlite::connect(url, sync).await?)
         };
         let store = Store {
             db,

@@ -35,6 +35,11 @@ pub struct OutboxRow {
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: i64,
+    /// The fencing token of this process's claim: the send's outcome is
+    /// recorded only while it is still the row's current token.
+    pub token: i64,
+    /// Until when the claim is held (unix ms), as this process last set it.
+    pub lease_until: i64,
 }
 
 /// How one delivery attempt ended.
@@ -196,13 +201,17 @@ impl Store {
                 channel: channel.clone(),
                 payload,
                 attempts: 0,
+                token: 0,
+                lease_until: lease_ms.map_or(0, |l| now + l),
             });
         }
         Ok(rows)
     }
 
     /// Claims up to `limit` due rows whose lease is free, leasing them for
-    /// `lease_ms`. Several workers (or instances) never claim the same row.
+    /// `lease_ms` under a new fencing token. Several workers (or instances)
+    /// never hold the same row at once, and a holder whose lease ran out
+    /// can no longer record an outcome for it.
     pub async fn claim_outbox(
         &self,
         limit: i64,
@@ -214,11 +223,12 @@ impl Store {
             Dialect::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE outbox SET lease_until = $1, updated_at = $2 WHERE id IN (
+            "UPDATE outbox SET lease_until = $1, updated_at = $2, lease_token = lease_token + 1
+             WHERE id IN (
                 SELECT id FROM outbox WHERE state = 'pending' AND due_at <= $2
                   AND (lease_until IS NULL OR lease_until <= $2)
                 ORDER BY due_at, id LIMIT $3 {lock})
-             RETURNING id, message_id, channel, payload, attempts"
+             RETURNING id, message_id, channel, payload, attempts, lease_token, lease_until"
         );
         let mut tx = self.begin().await?;
         let rows = tx
@@ -234,10 +244,39 @@ impl Store {
                     channel: r.text("channel")?,
                     payload: r.text("payload")?,
                     attempts: r.i64("attempts")?,
+                    token: r.i64("lease_token")?,
+                    lease_until: r.i64("lease_until")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    /// Extends the leases this process holds (`(id, token)`) to
+    /// `now + lease_ms`, in one transaction. Per row: the new lease end, or
+    /// `None` when the claim is no longer this process's (another claimed
+    /// it after the lease ran out, or it is finished).
+    pub async fn renew_leases(
+        &self,
+        held: &[(i64, i64)],
+        lease_ms: i64,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let now = self.now();
+        let until = now + lease_ms;
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(held.len());
+        for &(id, token) in held {
+            let n = tx
+                .execute(
+                    "UPDATE outbox SET lease_until = $3, updated_at = $4
+                     WHERE id = $1 AND lease_token = $2 AND state = 'pending'",
+                    params![id, token, until, now],
+                )
+                .await?;
+            out.push((n == 1).then_some(until));
+        }
+        tx.commit().await?;
         Ok(out)
     }
 
@@ -378,13 +417,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = self.now();
         match outcome {
+            // A send that happened is recorded even if the claim was taken
+            // over meanwhile (the message did go out): `done` ends the row
+            // for every holder. Only a row already finished is left alone.
             Outcome::Sent(sent) => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'done', attempts = attempts + 1, lease_until = NULL,
-                        last_error = NULL, updated_at = $2 WHERE id = $1",
-                    params![row.id, now],
-                )
-                .await?;
+                let n = tx
+                    .execute(
+                        "UPDATE outbox SET state = 'done', attempts = attempts + 1,
+                            lease_until = NULL, lease_token = lease_token + 1,
+                            last_error = NULL, updated_at = $2
+                         WHERE id = $1 AND state = 'pending'",
+                        params![row.id, now],
+                    )
+                    .await?;
+                if n == 0 {
+                    tracing::warn!(
+                        outbox_id = row.id,
+                        "a send finished for a row already finished by another claim"
+                    );
+                    return Ok(());
+                }
                 self.log_attempt(tx, row, "sent", a).await?;
                 if let Some(mid) = row.message_id {
                     self.record_sent(tx, mid, sent, now).await?;
@@ -394,22 +446,35 @@ impl Store {
                     }
                 }
             }
+            // Anything short of a send is recorded only under the current
+            // claim: a stale holder's late failure must not undo a newer
+            // claim's `done`, nor reschedule a row someone else now holds.
             Outcome::Retry { due_at, error } => {
-                tx.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, due_at = $2,
-                        last_error = $3, updated_at = $4 WHERE id = $1",
-                    params![row.id, *due_at, error.as_str(), now],
-                )
-                .await?;
+                let n = tx
+                    .execute(
+                        "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, due_at = $2,
+                            last_error = $3, updated_at = $4
+                         WHERE id = $1 AND lease_token = $5 AND state = 'pending'",
+                        params![row.id, *due_at, error.as_str(), now, row.token],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Ok(());
+                }
                 self.log_attempt(tx, row, "retry", a).await?;
             }
             Outcome::Failed { state, reason } => {
-                tx.execute(
-                    "UPDATE outbox SET state = $2, attempts = attempts + 1, lease_until = NULL,
-                        last_error = $3, updated_at = $4 WHERE id = $1",
-                    params![row.id, *state, reason.as_str(), now],
-                )
-                .await?;
+                let n = tx
+                    .execute(
+                        "UPDATE outbox SET state = $2, attempts = attempts + 1, lease_until = NULL,
+                            last_error = $3, updated_at = $4
+                         WHERE id = $1 AND lease_token = $5 AND state = 'pending'",
+                        params![row.id, *state, reason.as_str(), now, row.token],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Ok(());
+                }
                 self.log_attempt(tx, row, state, a).await?;
                 if let Some(mid) = row.message_id {
                     self.advance_delivery(tx, mid, Delivery::Failed, Some(reason))

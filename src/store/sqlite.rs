@@ -21,7 +21,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, ffi};
 use tokio::sync::OwnedMutexGuard;
 
-use super::{Param, StoreError};
+use super::{Param, SqliteSync, StoreError};
 
 /// How many read connections: one per core the runtime can read from at
 /// once (WAL readers do not block each other), between 2 and 8. Each keeps
@@ -48,7 +48,12 @@ fn path_of(url: &str) -> (String, bool) {
     (path, memory)
 }
 
-fn open(path: &str, memory: bool, read_only: bool) -> Result<Connection, StoreError> {
+fn open(
+    path: &str,
+    memory: bool,
+    read_only: bool,
+    sync: SqliteSync,
+) -> Result<Connection, StoreError> {
     let conn = if memory {
         Connection::open_in_memory()?
     } else if read_only {
@@ -67,7 +72,9 @@ fn open(path: &str, memory: bool, read_only: bool) -> Result<Connection, StoreEr
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Only the writer commits; `FULL` syncs the write-ahead log at each
+    // commit, which the group commit shares among all the writes it holds.
+    conn.pragma_update(None, "synchronous", sync.pragma())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // The writer's cache stays valid across its own commits, so it is
@@ -105,18 +112,18 @@ fn configure_library() {
 
 /// Opens (creating if missing) the database at `url`: `sqlite://path`,
 /// `sqlite:path`, or a bare file path.
-pub async fn connect(url: &str) -> Result<Pools, StoreError> {
+pub async fn connect(url: &str, sync: SqliteSync) -> Result<Pools, StoreError> {
     configure_library();
 
     let (path, memory) = path_of(url);
-    let write = open(&path, memory, false)?;
+    let write = open(&path, memory, false, sync)?;
     let mut read = Vec::new();
     if !memory {
         // Checkpoints run on their own thread (below); the writer's own
         // automatic checkpoint stays only as a backstop, far out.
         write.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)?;
         for _ in 0..readers() {
-            read.push(Mutex::new(open(&path, false, true)?));
+            read.push(Mutex::new(open(&path, false, true, sync)?));
         }
     }
     let pools = Pools {
@@ -125,7 +132,10 @@ pub async fn connect(url: &str) -> Result<Pools, StoreError> {
         next: Arc::new(AtomicUsize::new(0)),
     };
     if !memory {
-        spawn_checkpointer(open(&path, false, false)?, Arc::downgrade(&pools.read));
+        spawn_checkpointer(
+            open(&path, false, false, sync)?,
+            Arc::downgrade(&pools.read),
+        );
     }
     Ok(pools)
 }
