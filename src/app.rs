@@ -20,7 +20,7 @@ use crate::ingest::Ingestor;
 use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Pacing};
 use crate::router::{BeforeBot, Bot, Router, RouterConfig};
-use crate::store::Store;
+use crate::store::{OpenOptions, Store};
 use baton_channel_whatsapp::WhatsappChannel;
 
 /// Knobs tests (and embedders) may turn; the defaults are production's.
@@ -32,6 +32,8 @@ pub struct AppOptions {
     pub poll_every: Duration,
     /// Test hook: awaited before each outbox row is handed to its channel.
     pub before_send: Option<crate::outbox::BeforeSend>,
+    /// Test hook: awaited before each stored message is routed.
+    pub before_route: Option<crate::router::BeforeRoute>,
 }
 
 impl Default for AppOptions {
@@ -42,6 +44,7 @@ impl Default for AppOptions {
             router: RouterConfig::default(),
             poll_every: Duration::from_millis(500),
             before_send: None,
+            before_route: None,
         }
     }
 }
@@ -57,14 +60,12 @@ pub async fn run(
 
 pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
     let url = config.database_url.expose_secret();
-    Store::open_with(
-        url,
-        config.database_max_connections,
-        clock,
-        config.sqlite_sync,
-    )
-    .await
-    .map_err(|e| {
+    let options = OpenOptions {
+        max_connections: config.database_max_connections,
+        acquire_timeout: config.database_acquire_timeout,
+        sqlite_sync: config.sqlite_sync,
+    };
+    Store::open_with(url, &options, clock).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot open the database {}: {e}",
             crate::config::redact_url(url)
@@ -177,7 +178,8 @@ pub async fn run_with(
         outbox.clone(),
         metrics.clone(),
         router_config,
-    );
+    )
+    .with_before_route(options.before_route);
     let router = match &whatsapp {
         Some(hook) => router.with_before_bot(typing_indicator(hook.channel.clone())),
         None => router,

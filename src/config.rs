@@ -25,6 +25,10 @@ pub struct Settings {
     /// Maximum PostgreSQL connections.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "16")]
     pub database_max_connections: String,
+    /// How long a PostgreSQL query waits for a free connection (or for the
+    /// database to answer a new one) before the request fails with 503.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value = "1s")]
+    pub database_acquire_timeout: String,
     /// SQLite commit durability: `full` (each acknowledged write is on disk,
     /// surviving a power loss) or `normal` (faster; a power loss may drop
     /// the last commits, a process crash does not).
@@ -210,6 +214,7 @@ pub struct Config {
     pub database_url: SecretString,
     pub database_max_connections: u32,
     pub sqlite_sync: crate::store::SqliteSync,
+    pub database_acquire_timeout: Duration,
     pub kb_dir: PathBuf,
     pub admin_token: Option<SecretString>,
     pub public_url: Option<String>,
@@ -410,6 +415,13 @@ impl Settings {
                 )
                 .unwrap_or(Duration::from_secs(60)),
         };
+        let database_acquire_timeout = p
+            .check(
+                "DATABASE_ACQUIRE_TIMEOUT",
+                "a duration such as 1s",
+                parse_duration(&self.database_acquire_timeout),
+            )
+            .unwrap_or(Duration::from_secs(1));
         let sqlite_sync = p
             .check(
                 "BATON_SQLITE_SYNC",
@@ -450,6 +462,7 @@ impl Settings {
             database_url: SecretString::from(self.database_url.trim().to_string()),
             database_max_connections,
             sqlite_sync,
+            database_acquire_timeout,
             kb_dir: PathBuf::from(self.kb_dir.trim()),
             admin_token: non_empty(&self.admin_token).map(|t| SecretString::from(t.to_string())),
             public_url,

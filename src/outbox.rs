@@ -370,13 +370,7 @@ impl Outbox {
             }
             _ => None,
         };
-        self.inner
-            .writer
-            .outcome(row.clone(), outcome, attempt)
-            .await
-            .map_err(|e| {
-                crate::store::StoreError::Decode(format!("the outcome was not recorded: {e}"))
-            })?;
+        self.record(row, outcome, attempt).await?;
         // Short retry waits are kept in memory; the poller covers the rest.
         if let Some(wait) = wake_after.filter(|w| *w < Duration::from_secs(2)) {
             let this = self.clone();
@@ -386,6 +380,40 @@ impl Outbox {
             });
         }
         Ok(())
+    }
+
+    /// Records an attempt's outcome, retrying (100 ms doubling to 5 s, for
+    /// up to two minutes) while the database cannot take it: a send that
+    /// happened but was not recorded would be sent again once its lease
+    /// ran out. The row stays held (its lease renewed) meanwhile.
+    async fn record(
+        &self,
+        row: &OutboxRow,
+        outcome: Outcome,
+        attempt: Attempt,
+    ) -> Result<(), crate::store::StoreError> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut wait = Duration::from_millis(100);
+        loop {
+            let result = self
+                .inner
+                .writer
+                .outcome(row.clone(), outcome.clone(), attempt.clone())
+                .await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() + wait < deadline => {
+                    tracing::warn!(outbox_id = row.id, error = %e, "recording a delivery outcome failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    return Err(crate::store::StoreError::Decode(format!(
+                        "the outcome was not recorded: {e}"
+                    )));
+                }
+            }
+        }
     }
 
     /// One delivery attempt, up to its outcome (and a detail for the log);

@@ -41,6 +41,10 @@ pub struct BotContext {
 /// mark-as-read with a typing indicator). Must not block.
 pub type BeforeBot = Arc<dyn Fn(&Conversation, &Message) + Send + Sync>;
 
+/// Test hook: awaited before a stored message is routed (its id given), so
+/// a test can hold a message between its commit and its routing.
+pub type BeforeRoute = Arc<dyn Fn(i64) -> baton_channel::BoxFuture<'static, ()> + Send + Sync>;
+
 /// The bot. It is only ever asked while the conversation is its own.
 pub trait Bot: Send + Sync + 'static {
     fn respond<'a>(&'a self, ctx: &'a BotContext) -> BoxFuture<'a, BotTurn>;
@@ -82,6 +86,7 @@ struct Inner {
     queues: Mutex<Queues>,
     permits: Semaphore,
     before_bot: Option<BeforeBot>,
+    before_route: Option<BeforeRoute>,
     /// Bot turns are applied through the hot path's group commit.
     writer: Writer,
 }
@@ -94,7 +99,13 @@ type Queued = (i64, Option<Arc<RoutingView>>);
 struct Queues {
     by_conversation: HashMap<i64, VecDeque<Queued>>,
     queued: HashSet<i64>,
+    /// Failed routings of messages still leased here: message id → attempts.
+    retries: HashMap<i64, u32>,
 }
+
+/// In-process retries of a routing that failed (the database was briefly
+/// unreachable, say) before the message is left to its lease and recovery.
+const ROUTE_RETRIES: u32 = 6;
 
 impl Router {
     pub fn new(
@@ -116,6 +127,7 @@ impl Router {
                 queues: Mutex::new(Queues::default()),
                 permits,
                 before_bot: None,
+                before_route: None,
                 writer,
             }),
         }
@@ -125,6 +137,14 @@ impl Router {
     pub fn with_before_bot(mut self, hook: BeforeBot) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.before_bot = Some(hook);
+        }
+        self
+    }
+
+    /// Sets the pause point before each routing. Only before sharing.
+    pub fn with_before_route(mut self, hook: Option<BeforeRoute>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.before_route = hook;
         }
         self
     }
@@ -182,11 +202,53 @@ impl Router {
                     }
                 }
             };
-            if let Err(e) = self.route(next, conversation_id, view).await {
-                // Left unrouted: its lease expires and recovery retries it.
-                tracing::error!(message_id = next, error = %e, "routing failed; will retry");
+            match self.route(next, conversation_id, view).await {
+                Ok(()) => self.forget_retries(next),
+                Err(e) => self.retry_later(next, conversation_id, &e),
             }
         }
+    }
+
+    fn queues(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.inner.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn forget_retries(&self, message_id: i64) {
+        let mut q = self.queues();
+        if !q.retries.is_empty() {
+            q.retries.remove(&message_id);
+        }
+    }
+
+    /// Routes the message again after a backoff (0.5 s doubling), while its
+    /// lease is still this process's, instead of leaving it for a minute
+    /// until the lease runs out. Routing twice is harmless: a bot turn
+    /// applies only to a message nobody has routed yet.
+    fn retry_later(&self, message_id: i64, conversation_id: i64, e: &crate::store::StoreError) {
+        let attempt = {
+            let mut q = self.queues();
+            let n = q.retries.entry(message_id).or_insert(0);
+            *n += 1;
+            let attempt = *n;
+            if attempt > ROUTE_RETRIES {
+                q.retries.remove(&message_id);
+            }
+            attempt
+        };
+        if attempt > ROUTE_RETRIES {
+            tracing::error!(message_id, error = %e, "routing failed again; left to recovery once its lease expires");
+            return;
+        }
+        tracing::warn!(message_id, attempt, error = %e, "routing failed; retrying");
+        let this = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500 << (attempt - 1))).await;
+            this.submit(UnroutedMessage {
+                message_id,
+                conversation_id,
+                view: None,
+            });
+        });
     }
 
     async fn route(
@@ -197,6 +259,9 @@ impl Router {
     ) -> Result<(), crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
+        if let Some(hook) = &inner.before_route {
+            hook(message_id).await;
+        }
         let view = match view {
             Some(v) => Arc::unwrap_or_clone(v),
             None => {

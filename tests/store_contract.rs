@@ -347,3 +347,37 @@ async fn a_stale_claim_never_overwrites_a_newer_one(backend: Backend) {
 }
 
 on_both_backends!(a_stale_claim_never_overwrites_a_newer_one);
+
+/// An acknowledged write survives a power loss by default: the writer
+/// syncs each commit (`synchronous=FULL`, 2); `BATON_SQLITE_SYNC=normal`
+/// (1) is an explicit opt-out.
+#[tokio::test]
+async fn sqlite_syncs_every_commit_unless_told_otherwise() {
+    use baton::store::{OpenOptions, SqliteSync};
+    for (sync, expected) in [(None, 2), (Some(SqliteSync::Normal), 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = common::database_url(Backend::Sqlite, &dir).await;
+        let s = match sync {
+            None => Store::open(&url, 1, Arc::new(SystemClock)).await.unwrap(),
+            Some(sqlite_sync) => {
+                let options = OpenOptions {
+                    sqlite_sync,
+                    ..OpenOptions::default()
+                };
+                Store::open_with(&url, &options, Arc::new(SystemClock))
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut tx = s.begin().await.unwrap();
+        let level = tx
+            .fetch_one("PRAGMA synchronous", &[])
+            .await
+            .unwrap()
+            .i64("synchronous")
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(level, expected, "{sync:?}");
+        s.close().await;
+    }
+}

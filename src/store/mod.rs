@@ -50,6 +50,28 @@ pub enum StoreError {
     Migration(String, String),
 }
 
+/// How the store connects.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// PostgreSQL pool size.
+    pub max_connections: u32,
+    /// How long a PostgreSQL query waits for a connection before failing
+    /// (while the database is down, callers get an error fast instead of
+    /// hanging).
+    pub acquire_timeout: std::time::Duration,
+    pub sqlite_sync: SqliteSync,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            max_connections: 16,
+            acquire_timeout: std::time::Duration::from_secs(1),
+            sqlite_sync: SqliteSync::Full,
+        }
+    }
+}
+
 /// When a SQLite commit reaches the disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SqliteSync {
@@ -98,20 +120,23 @@ impl Store {
         max_connections: u32,
         clock: Arc<dyn Clock>,
     ) -> Result<Store, StoreError> {
-        Self::open_with(url, max_connections, clock, SqliteSync::Full).await
+        let options = OpenOptions {
+            max_connections,
+            ..OpenOptions::default()
+        };
+        Self::open_with(url, &options, clock).await
     }
 
-    /// [`Self::open`] with SQLite's commit durability chosen.
+    /// [`Self::open`] with every connection setting chosen.
     pub async fn open_with(
         url: &str,
-        max_connections: u32,
+        options: &OpenOptions,
         clock: Arc<dyn Clock>,
-        sync: SqliteSync,
     ) -> Result<Store, StoreError> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Db::Postgres(postgres::connect(url, max_connections).await?)
+            Db::Postgres(postgres::connect(url, options).await?)
         } else {
-            Db::Sqlite(sqlite::connect(url, sync).await?)
+            Db::Sqlite(sqlite::connect(url, options.sqlite_sync).await?)
         };
         let store = Store {
             db,

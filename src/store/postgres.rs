@@ -2,17 +2,15 @@
 //! PostgreSQL's row locks (`FOR UPDATE SKIP LOCKED` in the claim queries),
 //! so several Baton instances can share one database.
 
-use std::time::Duration;
-
 use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Executor, Postgres, Row};
 
-use super::{DbRow, Param, StoreError};
+use super::{DbRow, OpenOptions, Param, StoreError};
 
-pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+pub async fn connect(url: &str, options: &OpenOptions) -> Result<PgPool, StoreError> {
     Ok(PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
         .connect(url)
         .await?)
 }
