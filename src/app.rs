@@ -130,7 +130,8 @@ pub async fn run_with(
             &w.api_base,
             w.access_token.expose_secret().to_string(),
             w.phone_number_ids.clone(),
-        );
+        )
+        .with_confirmation_wait(w.confirm_wait);
         tracing::info!(numbers = ?w.phone_number_ids, api = %w.api_base, "WhatsApp channel enabled");
         Arc::new(WhatsappHook {
             channel,

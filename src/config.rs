@@ -152,6 +152,11 @@ pub struct Settings {
     /// Sustained interval between messages to one customer.
     #[arg(long, env = "WHATSAPP_PAIR_INTERVAL", default_value = "6s")]
     pub whatsapp_pair_interval: String,
+    /// How long a message whose send timed out (Meta may have accepted it)
+    /// waits for Meta's status webhook to confirm it before it is sent
+    /// again.
+    #[arg(long, env = "WHATSAPP_CONFIRM_WAIT", default_value = "30s")]
+    pub whatsapp_confirm_wait: String,
     /// Template sent instead of a free-form agent reply outside the 24-hour
     /// window, as `name:language` (e.g. `reengage:en_US`).
     #[arg(long, env = "WHATSAPP_REENGAGE_TEMPLATE")]
@@ -169,6 +174,7 @@ pub struct WhatsappConfig {
     pub mps: u32,
     pub pair_burst: u32,
     pub pair_interval: Duration,
+    pub confirm_wait: Duration,
     pub reengage_template: Option<baton_channel::Template>,
 }
 
@@ -544,6 +550,11 @@ impl Settings {
             "a duration such as 6s",
             parse_duration(&self.whatsapp_pair_interval),
         );
+        let confirm_wait = p.check(
+            "WHATSAPP_CONFIRM_WAIT",
+            "a duration such as 30s",
+            parse_duration(&self.whatsapp_confirm_wait),
+        );
         let reengage_template = non_empty(&self.whatsapp_reengage_template).and_then(|t| {
             p.check(
                 "WHATSAPP_REENGAGE_TEMPLATE",
@@ -568,6 +579,7 @@ impl Settings {
             mps: mps?,
             pair_burst: pair_burst?,
             pair_interval: pair_interval?,
+            confirm_wait: confirm_wait?,
             reengage_template,
         })
     }

@@ -484,7 +484,7 @@ impl Outbox {
         let result =
             match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
                 Ok(r) => r,
-                Err(_) => Err(SendError::retryable("send timed out")),
+                Err(_) => Err(SendError::maybe_sent("send timed out")),
             };
         Ok(Some(match result {
             Ok(sent) => {
@@ -494,7 +494,15 @@ impl Outbox {
             Err(SendError::Retryable {
                 reason,
                 retry_after,
+                maybe_sent,
             }) => {
+                // The provider may already have it: give its report of the
+                // send time to arrive (and settle the row) before a retry
+                // that would duplicate the message.
+                let retry_after = match route.channel.confirmation_wait() {
+                    Some(wait) if maybe_sent => Some(retry_after.unwrap_or_default().max(wait)),
+                    _ => retry_after,
+                };
                 if row.attempts + 1 >= inner.config.max_attempts as i64 {
                     let why = format!("gave up after {} attempts: {reason}", row.attempts + 1);
                     (dead(why), Some(reason))

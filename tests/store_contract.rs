@@ -220,6 +220,7 @@ async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
         delivery: Delivery::Read,
         error: None,
         at_ms: None,
+        idempotency_key: None,
     };
     assert_eq!(
         s.apply_statuses(std::slice::from_ref(&status), &["read"])

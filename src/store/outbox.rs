@@ -344,7 +344,7 @@ impl Store {
     /// it was `queued` until this outcome in every ordinary case; a
     /// repeated outcome for the same row would repeat the event, which
     /// says nothing new but nothing wrong.
-    async fn record_sent(
+    pub(super) async fn record_sent(
         &self,
         tx: &mut Tx,
         message_id: i64,

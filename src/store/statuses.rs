@@ -35,9 +35,14 @@ impl Store {
                     params![u.channel_message_id.as_str()],
                 )
                 .await?;
-            if let Some(row) = target {
+            let target = match (target, &u.idempotency_key) {
+                (Some(row), _) => Some(row.i64("id")?),
+                (None, Some(key)) => self.settle_by_key(&mut tx, u, key, now).await?,
+                (None, None) => None,
+            };
+            if let Some(id) = target {
                 if self
-                    .advance_delivery(&mut tx, row.i64("id")?, u.delivery, u.error.as_deref())
+                    .advance_delivery(&mut tx, id, u.delivery, u.error.as_deref())
                     .await?
                 {
                     moved += 1;
@@ -46,6 +51,59 @@ impl Store {
         }
         tx.commit().await?;
         Ok(moved)
+    }
+
+    /// A status names our send by its idempotency key while the send's own
+    /// answer (with the provider's id) never reached us — it timed out, or
+    /// the connection dropped after the request left. The provider has the
+    /// message: record its id and finish the outbox row, so the retry
+    /// waiting for this confirmation never duplicates it. Returns the
+    /// message the status is about.
+    async fn settle_by_key(
+        &self,
+        tx: &mut Tx,
+        u: &StatusUpdate,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let Some(row) = tx
+            .fetch_optional(
+                "SELECT o.id, o.message_id, m.channel_message_id FROM outbox o
+                 JOIN messages m ON m.id = o.message_id
+                 WHERE o.idempotency_key = $1 AND o.channel = $2",
+                params![key, u.channel.as_str()],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let message_id = row.i64("message_id")?;
+        if row.opt_text("channel_message_id")?.is_some() {
+            // Sent again meanwhile, under another id: this status is about
+            // a copy the customer also got; the message keeps its id.
+            return Ok(None);
+        }
+        let settled = tx
+            .execute(
+                "UPDATE outbox SET state = 'done', lease_until = NULL,
+                    lease_token = lease_token + 1, last_error = NULL, updated_at = $2
+                 WHERE id = $1 AND state <> 'done'",
+                params![row.i64("id")?, now],
+            )
+            .await?;
+        if settled == 1 {
+            tracing::info!(
+                outbox_id = row.i64("id")?,
+                "a send whose answer was lost was confirmed by the provider's status"
+            );
+        }
+        let sent = baton_channel::Sent {
+            channel_message_id: Some(u.channel_message_id.clone()),
+            delivery: Delivery::Sent,
+            detail: None,
+        };
+        self.record_sent(tx, message_id, &sent, now).await?;
+        Ok(Some(message_id))
     }
 
     /// After a send recorded its provider id: statuses that raced ahead of

@@ -100,6 +100,7 @@ pub async fn post_signed(
         Err(SendError::Retryable {
             reason,
             retry_after,
+            maybe_sent: false,
         })
     } else {
         Err(SendError::permanent(Some(format!("http_{code}")), reason))

@@ -82,6 +82,11 @@ pub struct StatusUpdate {
     pub error: Option<String>,
     #[serde(default)]
     pub at_ms: Option<i64>,
+    /// The send's idempotency key as the provider echoed it back (WhatsApp's
+    /// `biz_opaque_callback_data`): names our send even when its answer,
+    /// with the provider's id, was lost.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 /// A message Baton sends to a customer.
@@ -164,6 +169,10 @@ pub enum SendError {
         reason: String,
         /// The provider asked us to wait at least this long.
         retry_after: Option<Duration>,
+        /// The request may have reached the provider and been accepted
+        /// (a timeout or a connection lost after it was written): a retry
+        /// could duplicate the message.
+        maybe_sent: bool,
     },
     /// Retrying cannot help: bad recipient, policy refusal, invalid payload.
     #[error("permanent: {reason}")]
@@ -179,6 +188,16 @@ impl SendError {
         SendError::Retryable {
             reason: reason.into(),
             retry_after: None,
+            maybe_sent: false,
+        }
+    }
+
+    /// A failure after which the provider may or may not have the message.
+    pub fn maybe_sent(reason: impl Into<String>) -> Self {
+        SendError::Retryable {
+            reason: reason.into(),
+            retry_after: None,
+            maybe_sent: true,
         }
     }
 
@@ -206,6 +225,14 @@ pub trait Channel: Send + Sync + 'static {
     fn destination(&self, out: &Outbound) -> String;
 
     fn send<'a>(&'a self, out: &'a Outbound) -> BoxFuture<'a, Result<Sent, SendError>>;
+
+    /// How long a send that may have reached the provider (its answer was
+    /// lost) waits before it is retried, for the provider's own report of
+    /// it to arrive and settle it — `None` when the provider reports
+    /// nothing that names our send (the retry then goes out at once).
+    fn confirmation_wait(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// Reads an HTTP `Retry-After` value: delay seconds or an HTTP date.

@@ -616,6 +616,10 @@ fn parse_status(status: &Value, account: Option<&str>) -> Option<StatusEvent> {
             delivery,
             error,
             at_ms: timestamp_ms(status.get("timestamp")),
+            idempotency_key: status
+                .get("biz_opaque_callback_data")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         },
         account: account.unwrap_or_default().to_string(),
         recipient,

@@ -41,6 +41,8 @@ pub struct WhatsappChannel {
     /// When Meta last said the token is expired (unix ms; 0 = never, or a
     /// later request succeeded).
     token_bad_at: Arc<AtomicU64>,
+    /// See [`Channel::confirmation_wait`].
+    confirmation_wait: Duration,
 }
 
 fn now_ms() -> u64 {
@@ -121,6 +123,9 @@ pub fn message_body(out: &Outbound) -> Value {
     if let Some(quoted) = &out.reply_to {
         body["context"] = json!({"message_id": quoted});
     }
+    // Meta echoes this back in the message's status webhooks: it names the
+    // send even when the answer carrying the wamid was lost.
+    body["biz_opaque_callback_data"] = json!(out.idempotency_key);
     body
 }
 
@@ -139,10 +144,9 @@ pub fn classify_error(status: u16, body: &[u8]) -> SendError {
         None => message,
     };
     match code {
-        Some(c) if RETRYABLE_CODES.contains(&c) => SendError::Retryable {
-            reason: format!("Graph error {c}: {reason}"),
-            retry_after: None,
-        },
+        Some(c) if RETRYABLE_CODES.contains(&c) => {
+            SendError::retryable(format!("Graph error {c}: {reason}"))
+        }
         Some(c) => SendError::permanent(Some(c.to_string()), format!("Graph error {c}: {reason}")),
         // No Graph error object: judge by the HTTP status.
         None if status == 429 || status >= 500 => {
@@ -174,7 +178,15 @@ impl WhatsappChannel {
             numbers: Arc::new(numbers),
             message_urls: Arc::new(message_urls),
             token_bad_at: Arc::new(AtomicU64::new(0)),
+            confirmation_wait: Duration::from_secs(30),
         }
+    }
+
+    /// How long a send whose answer was lost waits for Meta's status
+    /// webhook (which echoes our key) before it is sent again.
+    pub fn with_confirmation_wait(mut self, wait: Duration) -> Self {
+        self.confirmation_wait = wait;
+        self
     }
 
     /// False once Meta said the access token is expired (code 190); the
@@ -211,15 +223,18 @@ impl WhatsappChannel {
             .send()
             .await
             .map_err(|e| {
-                SendError::retryable(if e.is_timeout() {
-                    "Graph API timed out".to_string()
+                if e.is_timeout() {
+                    SendError::maybe_sent("Graph API timed out")
+                } else if e.is_connect() {
+                    // Nothing was written: Meta cannot have it.
+                    SendError::retryable(format!("Graph API request failed: {e}"))
                 } else {
-                    format!("Graph API request failed: {e}")
-                })
+                    SendError::maybe_sent(format!("Graph API request failed: {e}"))
+                }
             })?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| {
-            SendError::retryable(format!("reading the Graph API answer failed: {e}"))
+            SendError::maybe_sent(format!("reading the Graph API answer failed: {e}"))
         })?;
         if (200..300).contains(&status) {
             // Only a request that started after the last 190 proves the token
@@ -313,6 +328,12 @@ impl WhatsappChannel {
 impl Channel for WhatsappChannel {
     fn kind(&self) -> ChannelKind {
         ChannelKind::Whatsapp
+    }
+
+    /// Meta reports an accepted message's `sent` status within seconds,
+    /// echoing `biz_opaque_callback_data` (our idempotency key).
+    fn confirmation_wait(&self) -> Option<Duration> {
+        Some(self.confirmation_wait)
     }
 
     /// Rate limits are per business phone number.
