@@ -229,7 +229,36 @@ async fn api_channel_limits_are_named_and_nul_is_stripped(backend: Backend) {
     app.stop().await;
 }
 
+async fn statuses_for_unknown_messages_are_bounded(backend: Backend) {
+    let graph = FakeGraph::start().await;
+    let app = start(backend, &graph.base()).await;
+    let ts = now_secs().to_string();
+    let statuses: Vec<Value> = (0..500)
+        .map(|i| {
+            json!({"id": format!("wamid.unknown{i}"), "status": "delivered",
+            "timestamp": ts, "recipient_id": "15550004444"})
+        })
+        .collect();
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": {"metadata": {"phone_number_id": NUMBER},
+            "statuses": statuses}}]}]});
+    assert_eq!(post(&app, &body).await.status(), 200);
+    let store = store_of(&app).await;
+    let parked = store
+        .db()
+        .fetch_optional("SELECT COUNT(*) AS n FROM status_receipts", &[])
+        .await
+        .unwrap()
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(parked, baton::store::MAX_PARKED_PER_BATCH as i64);
+    store.close().await;
+    app.stop().await;
+}
+
 on_both_backends!(
+    statuses_for_unknown_messages_are_bounded,
     far_future_timestamps_are_clamped_and_never_break_rendering,
     whatsapp_messages_are_bounded_and_senderless_ones_skipped,
     api_channel_limits_are_named_and_nul_is_stripped,
