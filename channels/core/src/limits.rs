@@ -129,10 +129,10 @@ mod tests {
     fn inbound(text: &str) -> Inbound {
         Inbound {
             channel: ChannelKind::Api,
-            channel_message_id: "m\01".into(),
+            channel_message_id: "m\u{0}1".into(),
             account: None,
             contact: ContactRef {
-                handle: "+62\0811".into(),
+                handle: "+62\u{0}811".into(),
                 name: Some(format!("\0{}", "é".repeat(300))),
             },
             kind: MessageKind::Text,
