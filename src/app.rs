@@ -220,9 +220,7 @@ pub async fn run_with(
     };
     let app = http::router(state, config.body_limit, config.request_timeout);
     tracing::info!(listen = %listener.local_addr()?, "Baton is listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    http::serve(listener, app, config.header_timeout, shutdown).await;
     tracing::info!("HTTP server stopped; finishing in-flight sends");
     let _ = stop_tx.send(true);
     let _ = poller.await;

@@ -53,6 +53,10 @@ pub struct Settings {
     /// Longest time a request may take before it is answered 408.
     #[arg(long, env = "BATON_REQUEST_TIMEOUT", default_value = "30s")]
     pub request_timeout: String,
+    /// Longest time a client may take to send a request's headers before
+    /// the connection is closed (a trickling client holds a connection).
+    #[arg(long, env = "BATON_HEADER_TIMEOUT", default_value = "10s")]
+    pub header_timeout: String,
     /// API requests per second allowed per token (bursts of twice that).
     #[arg(long, env = "BATON_API_RATE_LIMIT", default_value = "200")]
     pub api_rate_limit: String,
@@ -227,6 +231,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub body_limit: usize,
     pub request_timeout: Duration,
+    pub header_timeout: Duration,
     pub api_rate_limit: u32,
     pub shutdown_grace: Duration,
     pub api_channel: Option<ApiChannelConfig>,
@@ -348,6 +353,19 @@ impl Settings {
             "a duration such as 30s",
             parse_duration(&self.request_timeout),
         );
+        let header_timeout = p
+            .check(
+                "BATON_HEADER_TIMEOUT",
+                "a duration such as 10s",
+                parse_duration(&self.header_timeout).and_then(|d| {
+                    if d.is_zero() {
+                        Err("must be more than zero".to_string())
+                    } else {
+                        Ok(d)
+                    }
+                }),
+            )
+            .unwrap_or_default();
         let api_rate_limit = p.check(
             "BATON_API_RATE_LIMIT",
             "a positive whole number",
@@ -475,6 +493,7 @@ impl Settings {
             log_format,
             body_limit,
             request_timeout,
+            header_timeout,
             api_rate_limit,
             shutdown_grace,
             api_channel: match (callback, secret) {

@@ -131,7 +131,95 @@ async fn divisions_are_managed(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(kb_articles_are_managed_and_searched, divisions_are_managed);
+async fn kb_writes_are_bounded_and_references_checked(backend: Backend) {
+    let app = Setup::new(backend).start().await;
+    let put = |slug: &str, body: Value| {
+        app.put(&format!("/api/v1/kb/articles/{slug}"))
+            .json(&body)
+            .send()
+    };
+    let refused = |r: reqwest::Response, status: u16| async move {
+        assert_eq!(r.status().as_u16(), status);
+        let body: Value = r.json().await.expect("a JSON error");
+        body["error"]["message"].as_str().unwrap().to_string()
+    };
+    let huge = json!({"title": "Big", "body": "b".repeat(2_900_000)});
+    let message = refused(put("big", huge).await.unwrap(), 413).await;
+    assert_eq!(message, "an article is at most 262144 bytes");
+    let keywords: Vec<String> = (0..100_000).map(|i| format!("k{i}")).collect();
+    let many = json!({"title": "Many", "body": "b", "keywords": keywords});
+    let r = app
+        .put("/api/v1/kb/articles/many")
+        .json(&many)
+        .send()
+        .await
+        .unwrap();
+    // 100k keywords are over the byte limit already; 101 are over the count.
+    assert_eq!(r.status(), 413);
+    let keywords: Vec<String> = (0..101).map(|i| format!("k{i}")).collect();
+    let message = refused(
+        put(
+            "many",
+            json!({"title": "Many", "body": "b", "keywords": keywords}),
+        )
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(message, "keywords: has more than 100 entries");
+    let message = refused(
+        put(
+            "d",
+            json!({"title": "D", "body": "b", "division": "Nowhere"}),
+        )
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(message, "division: there is no division named `Nowhere`");
+    let message = refused(
+        put(
+            "t",
+            json!({"title": "T", "body": "b", "translation": "no-such-article"}),
+        )
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert!(message.starts_with("translation: "), "{message}");
+    // Existing references are accepted.
+    app.post("/api/v1/divisions")
+        .json(&json!({"name": "Billing", "prompt": "invoices and refunds"}))
+        .send()
+        .await
+        .unwrap();
+    let ok = put(
+        "t",
+        json!({"title": "T", "body": "b", "division": "billing", "translation": "gift-wrap-x"}),
+    );
+    assert_eq!(
+        ok.await.unwrap().status(),
+        422,
+        "the original must exist first"
+    );
+    let original = put("orig", json!({"title": "Original", "body": "b"}));
+    assert_eq!(original.await.unwrap().status(), 201);
+    let ok = put(
+        "t",
+        json!({"title": "T", "body": "b", "division": "Billing", "translation": "orig"}),
+    );
+    assert_eq!(ok.await.unwrap().status(), 201);
+    app.stop().await;
+}
+
+on_both_backends!(
+    kb_articles_are_managed_and_searched,
+    divisions_are_managed,
+    kb_writes_are_bounded_and_references_checked
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kb_import_command_reaches_a_running_gateway() {

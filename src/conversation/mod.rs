@@ -6,7 +6,7 @@ mod time;
 pub use baton_channel::{ChannelKind, Delivery, Media, MessageKind};
 pub use ownership::{bot_may_speak, bot_may_speak_sql};
 use serde::Serialize;
-pub use time::{Clock, SystemClock, Ts};
+pub use time::{Clock, SystemClock, Ts, sane_sent_at};
 
 baton_channel::string_enum!(
     /// Who owns the conversation; see DESIGN.md "Conversation ownership".

@@ -76,6 +76,11 @@ async fn write(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    if body.len() > MAX_ARTICLE_BYTES {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "an article is at most {MAX_ARTICLE_BYTES} bytes"
+        )));
+    }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     let a = if content_type.starts_with("text/markdown") || content_type.starts_with("text/plain") {
@@ -112,6 +117,7 @@ async fn write(
             "send `application/json` or the Markdown file as `text/markdown`".into(),
         ));
     };
+    check_article(&s, &a).await?;
     let created = s.store.put_article(&a).await?;
     s.kb.sync(&s.store).await?;
     Ok((
@@ -122,6 +128,66 @@ async fn write(
         },
         Json(a),
     ))
+}
+
+/// An article is an answer a customer reads on a phone: far below this.
+const MAX_ARTICLE_BYTES: usize = 256 * 1024;
+/// Keywords or tags per article, and characters per keyword, tag or title.
+const MAX_TERMS: usize = 100;
+const MAX_TERM_CHARS: usize = 100;
+const MAX_TITLE_CHARS: usize = 200;
+
+/// Limits, and references that must exist: a misspelled division or
+/// translation would otherwise be stored and silently never used.
+async fn check_article(s: &AppState, a: &Article) -> Result<(), ApiError> {
+    if a.title.chars().count() > MAX_TITLE_CHARS {
+        return Err(ApiError::field(
+            "title",
+            format!("is longer than {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    for (field, terms) in [("keywords", &a.keywords), ("tags", &a.tags)] {
+        if terms.len() > MAX_TERMS {
+            return Err(ApiError::field(
+                field,
+                format!("has more than {MAX_TERMS} entries"),
+            ));
+        }
+        if terms.iter().any(|t| t.chars().count() > MAX_TERM_CHARS) {
+            return Err(ApiError::field(
+                field,
+                format!("has an entry longer than {MAX_TERM_CHARS} characters"),
+            ));
+        }
+    }
+    if let Some(division) = &a.division {
+        let known = s.store.divisions().await?;
+        if !known
+            .iter()
+            .any(|d| d.name.eq_ignore_ascii_case(division.trim()))
+        {
+            return Err(ApiError::field(
+                "division",
+                format!("there is no division named `{division}`"),
+            ));
+        }
+    }
+    if let Some(original) = &a.translation {
+        let original = original.trim();
+        let exists = original != a.slug
+            && s.store
+                .kb_articles()
+                .await?
+                .iter()
+                .any(|other| other.slug == original);
+        if !exists {
+            return Err(ApiError::field(
+                "translation",
+                format!("there is no other article with the slug `{original}`"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn remove(

@@ -42,11 +42,14 @@ async fn media(
             ));
         }
     };
+    // The channel's error names the provider URL it tried; that is for the
+    // log, not for whoever asked.
     let (mime, file) = hook.channel.download_media(&media_id).await.map_err(|e| {
+        tracing::warn!(message_id = id, error = %e, "media download failed");
         if e.is_retryable() {
-            ApiError::Unavailable(e.to_string())
+            ApiError::Unavailable("WhatsApp did not deliver the media; try again".into())
         } else {
-            ApiError::NotFound(format!("the media is no longer available: {e}"))
+            ApiError::NotFound("the media is no longer available at WhatsApp".into())
         }
     })?;
     let mut headers = vec![(header::CONTENT_TYPE, mime)];

@@ -4,11 +4,13 @@
 mod auth;
 mod conversations;
 mod divisions;
+mod guard;
 mod health;
 mod inbound;
 mod json;
 mod kb;
 mod media;
+mod serve;
 mod whatsapp;
 
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::ApiLimiter;
 pub use json::JsonBody;
+pub use serve::serve;
 pub use whatsapp::WhatsappHook;
 
 use crate::error::ApiError;
@@ -75,6 +78,10 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
+            body_limit,
+            guard::refuse_oversized,
+        ))
+        .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             count_responses,
         ))
@@ -82,6 +89,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(middleware::from_fn(guard::json_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, RandomRequestId))

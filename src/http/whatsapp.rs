@@ -115,6 +115,9 @@ async fn deliver(
             } => {
                 tracing::warn!(?account, code, %title, ?detail, "WhatsApp reported an error");
             }
+            WebhookEvent::Skipped { id, reason } => {
+                tracing::warn!(%id, %reason, "WhatsApp message skipped; acknowledged");
+            }
             WebhookEvent::Ignored { field } => {
                 tracing::debug!(%field, "WhatsApp webhook field not handled; acknowledged");
             }

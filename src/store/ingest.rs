@@ -76,7 +76,7 @@ impl Store {
             )
             .await?
             .i64("id")?;
-        let sent_at = m.sent_at_ms.unwrap_or(now);
+        let sent_at = crate::conversation::sane_sent_at(m.sent_at_ms, now);
         let (conversation_id, created) = self
             .conversation_for(tx, contact_id, m, now, sent_at)
             .await?;

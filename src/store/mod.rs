@@ -17,6 +17,7 @@ mod postgres;
 mod routing;
 mod sqlite;
 mod statuses;
+pub use statuses::MAX_PARKED_PER_BATCH;
 mod tx;
 mod writes;
 

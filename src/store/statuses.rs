@@ -5,6 +5,11 @@ use baton_channel::{Delivery, StatusUpdate};
 use super::{Store, StoreError, Tx};
 use crate::params;
 
+/// Statuses one batch may park for sends not recorded yet. A status only
+/// outruns the recording of its own send, so a real batch parks a few; a
+/// body of hundreds of unknown ids would otherwise be stored row for row.
+pub const MAX_PARKED_PER_BATCH: usize = 64;
+
 impl Store {
     /// Applies a batch of statuses in one transaction. Each (id, status) is
     /// applied once; progress never moves backwards; a status for a message
@@ -18,7 +23,24 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut moved = 0;
+        let (mut parked, mut dropped) = (0, 0);
         for (u, raw_status) in updates.iter().zip(raw) {
+            let target = tx
+                .fetch_optional(
+                    "SELECT id FROM messages WHERE channel_message_id = $1 AND direction = 'out'",
+                    params![u.channel_message_id.as_str()],
+                )
+                .await?
+                .map(|r| r.i64("id"))
+                .transpose()?;
+            let target = match (target, &u.idempotency_key) {
+                (None, Some(key)) => self.settle_by_key(&mut tx, u, key, now).await?,
+                (target, _) => target,
+            };
+            if target.is_none() && parked >= MAX_PARKED_PER_BATCH {
+                dropped += 1;
+                continue;
+            }
             let fresh = tx
                 .fetch_optional(
                     "INSERT INTO status_receipts (channel, external_id, status, delivery, error, received_at)
@@ -29,17 +51,9 @@ impl Store {
             if fresh.is_none() {
                 continue;
             }
-            let target = tx
-                .fetch_optional(
-                    "SELECT id FROM messages WHERE channel_message_id = $1 AND direction = 'out'",
-                    params![u.channel_message_id.as_str()],
-                )
-                .await?;
-            let target = match (target, &u.idempotency_key) {
-                (Some(row), _) => Some(row.i64("id")?),
-                (None, Some(key)) => self.settle_by_key(&mut tx, u, key, now).await?,
-                (None, None) => None,
-            };
+            if target.is_none() {
+                parked += 1;
+            }
             if let Some(id) = target {
                 if self
                     .advance_delivery(&mut tx, id, u.delivery, u.error.as_deref())
@@ -50,6 +64,13 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                kept = parked,
+                "statuses for messages this gateway has not sent; only the first were kept"
+            );
+        }
         Ok(moved)
     }
 

@@ -1,6 +1,6 @@
 //! The JSON an integrator posts to `POST /api/v1/inbound`.
 
-use baton_channel::{ChannelKind, ContactRef, Inbound, Media, MessageKind};
+use baton_channel::{ChannelKind, ContactRef, Inbound, Media, MessageKind, limits};
 use serde::Deserialize;
 
 /// One customer message from an integrator's system (SMS gateway, Telegram
@@ -48,9 +48,6 @@ pub struct FieldError {
     pub message: String,
 }
 
-const MAX_ID: usize = 256;
-const MAX_TEXT: usize = 64 * 1024;
-
 impl InboundPayload {
     /// Validates and normalizes; every problem is reported, not just the first.
     pub fn into_inbound(self) -> Result<Inbound, Vec<FieldError>> {
@@ -62,12 +59,12 @@ impl InboundPayload {
             })
         };
         let external_id = self.external_id.trim().to_string();
-        if external_id.is_empty() || external_id.len() > MAX_ID {
-            fail("external_id", "must be 1 to 256 characters");
+        if external_id.is_empty() {
+            fail("external_id", "must not be empty");
         }
         let handle = self.contact.handle.trim().to_string();
-        if handle.is_empty() || handle.len() > MAX_ID {
-            fail("contact.handle", "must be 1 to 256 characters");
+        if handle.is_empty() {
+            fail("contact.handle", "must not be empty");
         }
         let kind = match self.kind.as_deref() {
             None => MessageKind::Text,
@@ -77,9 +74,6 @@ impl InboundPayload {
             }),
         };
         let text = self.text.filter(|t| !t.trim().is_empty());
-        if text.as_ref().is_some_and(|t| t.len() > MAX_TEXT) {
-            fail("text", "must be at most 65536 bytes");
-        }
         if text.is_none() && self.media.is_none() && kind == MessageKind::Text {
             fail("text", "is required when there is no media");
         }
@@ -99,10 +93,7 @@ impl InboundPayload {
                 }
             },
         };
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Inbound {
+        let mut inbound = Inbound {
             channel: ChannelKind::Api,
             channel_message_id: external_id,
             account: self.account.filter(|a| !a.is_empty()),
@@ -116,7 +107,21 @@ impl InboundPayload {
             reply_to: self.reply_to,
             sent_at_ms,
             meta: self.meta,
-        })
+        };
+        for e in limits::sanitize(&mut inbound) {
+            let field = match e.field {
+                "channel_message_id" => "external_id",
+                other => other,
+            };
+            errors.push(FieldError {
+                field,
+                message: e.message,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(inbound)
     }
 }
 
@@ -172,6 +177,36 @@ mod tests {
         let m = parse(r#"{"external_id":"1","contact":{"handle":"a"},"text":"x","sent_at":"2026-01-02T03:04:05Z"}"#)
             .unwrap();
         assert_eq!(m.sent_at_ms, Some(1_767_323_045_000));
+    }
+
+    #[test]
+    fn limits_are_named_in_the_error() {
+        let long = "x".repeat(100_000);
+        let json = serde_json::json!({"external_id": long, "contact": {"handle": long,
+            "name": "n".repeat(2_000_000)}, "text": "t".repeat(40_000)});
+        let errs = serde_json::from_value::<InboundPayload>(json)
+            .unwrap()
+            .into_inbound()
+            .unwrap_err();
+        let shown: Vec<String> = errs
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "external_id: is longer than 256 characters",
+                "contact.handle: is longer than 256 characters",
+                "text: is longer than 32768 characters"
+            ]
+        );
+        let m = parse(r#"{"external_id":"1","contact":{"handle":"a\u0000b","name":"A\u0000"},"text":"x\u0000"}"#)
+            .unwrap();
+        assert_eq!(
+            (m.contact.handle.as_str(), m.text.as_deref()),
+            ("ab", Some("x"))
+        );
+        assert_eq!(m.contact.name.as_deref(), Some("A"));
     }
 
     #[test]

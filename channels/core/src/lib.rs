@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 mod kinds;
+pub mod limits;
 pub use kinds::{ChannelKind, Delivery, MessageKind};
 
 /// A message a customer sent, normalized from any channel.

@@ -18,7 +18,10 @@
 //!   answered by id); a status without an `id`, or with a status value we do
 //!   not know, is skipped too.
 //! * A message with an id but no identity at all (no `from`, no
-//!   `from_user_id`, no matching contact) gets the handle `unknown:<id>`.
+//!   `from_user_id`, no matching contact) is [`WebhookEvent::Skipped`]:
+//!   there is nobody to store it for or to answer. So is a message over the
+//!   shared [`limits`] (NUL characters are stripped and long names cut
+//!   first): the rest of the body is still delivered.
 //! * `contacts[]` is joined to messages by identity (`wa_id == from` or
 //!   `user_id == from_user_id`, both non-empty), never by position. The one
 //!   fallback: a `value` with exactly one contact and exactly one message
@@ -42,7 +45,9 @@
 //!   customer known by phone number keeps that handle, so nothing is renamed.
 //! * `context.frequently_forwarded` also sets `meta.forwarded`.
 
-use baton_channel::{ChannelKind, ContactRef, Delivery, Inbound, Media, MessageKind, StatusUpdate};
+use baton_channel::{
+    ChannelKind, ContactRef, Delivery, Inbound, Media, MessageKind, StatusUpdate, limits,
+};
 use serde_json::{Map, Value};
 
 /// The `object` value of every WhatsApp Business Account webhook.
@@ -70,6 +75,10 @@ pub enum WebhookEvent {
     },
     /// A change for a field we do not handle (e.g. account_update, template status).
     Ignored { field: String },
+    /// A message that cannot be stored: no sender, or a field over its
+    /// limit. Acknowledged (a refusal would be redelivered for days) and
+    /// logged by the caller.
+    Skipped { id: String, reason: String },
 }
 
 /// A delivery status with the WhatsApp details the normalized
@@ -243,7 +252,14 @@ fn parse_message(
         .or_else(|| from_user_id.clone())
         .or_else(|| contact_wa_id.clone())
         .or_else(|| contact_user_id.clone())
-        .unwrap_or_else(|| format!("unknown:{id}"));
+        .filter(|h| h.chars().any(|c| c != '\0'));
+    let Some(handle) = handle else {
+        events.push(WebhookEvent::Skipped {
+            reason: "no sender (`from`, `from_user_id` or a matching contact)".to_string(),
+            id,
+        });
+        return;
+    };
 
     let mut meta = Map::new();
     let user_id = from_user_id.clone().or(contact_user_id);
@@ -301,7 +317,7 @@ fn parse_message(
         None
     };
 
-    events.push(WebhookEvent::Message(Inbound {
+    let mut inbound = Inbound {
         channel: ChannelKind::Whatsapp,
         channel_message_id: id,
         account: account.map(str::to_string),
@@ -312,7 +328,21 @@ fn parse_message(
         reply_to,
         sent_at_ms: timestamp_ms(msg.get("timestamp")),
         meta: (!meta.is_empty()).then_some(Value::Object(meta)),
-    }));
+    };
+    let violations = limits::sanitize(&mut inbound);
+    if !violations.is_empty() {
+        let reason = violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        events.push(WebhookEvent::Skipped {
+            id: truncate(&inbound.channel_message_id, 64),
+            reason,
+        });
+        return;
+    }
+    events.push(WebhookEvent::Message(inbound));
     if let Some((old_handle, new_handle)) = contact_change {
         events.push(WebhookEvent::ContactChanged {
             account: account.unwrap_or_default().to_string(),

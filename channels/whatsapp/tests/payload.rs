@@ -502,7 +502,7 @@ fn unknown_type_becomes_unsupported() {
 
 #[test]
 fn text_with_a_non_object_body_is_unsupported_not_an_error() {
-    let body = br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"id":"x","type":"text","text":5}]}}]}]}"#;
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"id":"x","from":"15551234567","type":"text","text":5}]}}]}]}"#;
     let events = parse_webhook(body).expect("one bad message is not a bad body");
     let [WebhookEvent::Message(m)] = events.as_slice() else {
         panic!("one message: {events:#?}");
@@ -511,10 +511,10 @@ fn text_with_a_non_object_body_is_unsupported_not_an_error() {
     assert_eq!(m.kind, MessageKind::Unsupported);
     assert_eq!(m.text, None);
     assert_eq!(m.account, None);
-    assert_eq!(m.contact.handle, "unknown:x");
+    assert_eq!(m.contact.handle, "15551234567");
     assert_eq!(
         meta(m),
-        &json!({"original_type": "text", "malformed": true, "raw": 5})
+        &json!({"from": "15551234567", "original_type": "text", "malformed": true, "raw": 5})
     );
 }
 
@@ -696,7 +696,7 @@ fn brazil_and_mexico_numbers_are_kept_exactly() {
 }
 
 #[test]
-fn identity_falls_back_to_the_contact_then_to_the_id() {
+fn identity_falls_back_to_the_contact_and_without_one_the_message_is_skipped() {
     let body = envelope(json!({
         "contacts": [{"profile": {"name": "Zed"}, "user_id": "US.Z"}],
         "messages": [{"id": "m1", "type": "text", "text": {"body": "hi"}}]
@@ -710,10 +710,42 @@ fn identity_falls_back_to_the_contact_then_to_the_id() {
         "messages": [{"id": "m2", "type": "text", "text": {"body": "hi"}}]
     }));
     let events = parse_webhook(&body).expect("parses");
-    let m = messages(&events)[0];
-    assert_eq!(m.contact.handle, "unknown:m2");
-    assert_eq!(m.contact.name, None);
-    assert_eq!(m.meta, None);
+    assert!(
+        matches!(events.as_slice(), [WebhookEvent::Skipped { id, .. }] if id == "m2"),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn oversized_and_nul_fields_are_bounded_and_the_rest_of_the_body_kept() {
+    let body = envelope(json!({
+        "contacts": [{"profile": {"name": format!("N\u{0}{}", "n".repeat(2_000_000))}, "wa_id": "155501"}],
+        "messages": [
+            {"from": "155501", "id": "big", "type": "text", "text": {"body": "t".repeat(3_000_000)}},
+            {"from": "155501", "id": "i".repeat(100_000), "type": "text", "text": {"body": "hi"}},
+            {"from": "1555\u{0}01", "id": "ok\u{0}", "type": "text", "text": {"body": "a\u{0}b"}}
+        ]
+    }));
+    let events = parse_webhook(&body).expect("parses");
+    let skipped: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            WebhookEvent::Skipped { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "text is longer than 32768 characters",
+            "channel_message_id is longer than 256 characters"
+        ]
+    );
+    let ms = messages(&events);
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0].channel_message_id, "ok");
+    assert_eq!(ms[0].contact.handle, "155501");
+    assert_eq!(ms[0].text.as_deref(), Some("ab"));
 }
 
 // ---------------------------------------------------------------- statuses
