@@ -296,6 +296,7 @@ impl Outbox {
         if let Some(limiter) = &route.limiter {
             limiter.until_key_ready(&destination).await;
         }
+        store.hooks().at(crate::hooks::Point::OutboxPaced).await;
         // The ownership rule's last check, after any wait for pacing: a bot
         // reply computed before a human took over is dropped here, never
         // sent (a second bubble held back by the per-customer limit too).

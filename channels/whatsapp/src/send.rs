@@ -218,6 +218,11 @@ impl WhatsappChannel {
                 })
             })?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(baton_channel::parse_retry_after);
         let bytes = resp.bytes().await.map_err(|e| {
             SendError::retryable(format!("reading the Graph API answer failed: {e}"))
         })?;
@@ -235,7 +240,16 @@ impl WhatsappChannel {
             }
             return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
         }
-        let err = classify_error(status, &bytes);
+        let mut err = classify_error(status, &bytes);
+        // Meta may say how long to back off (429, throttling codes); waiting
+        // less only earns another refusal.
+        if let SendError::Retryable {
+            retry_after: wait @ None,
+            ..
+        } = &mut err
+        {
+            *wait = retry_after;
+        }
         if matches!(&err, SendError::Permanent { code: Some(c), .. } if c == "190") {
             self.token_bad_at.store(now_ms().max(1), Ordering::Relaxed);
         }
