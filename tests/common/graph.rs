@@ -173,19 +173,23 @@ async fn send(
         Some(Answer::Cut) => {
             let full = ok(fake.counter.fetch_add(1, Ordering::SeqCst)).to_string();
             let half = axum::body::Bytes::from(full[..full.len() / 2].to_string());
-            let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
-                Ok(half),
+            // The cut comes after the first half went out (an immediate
+            // error would close the connection before the status line).
+            let cut = async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "cut",
-                )),
-            ];
+                ))
+            };
+            let chunks = futures_util::StreamExt::chain(
+                futures_util::stream::iter([Ok(half)]),
+                futures_util::stream::once(cut),
+            );
             Response::builder()
                 .header("content-type", "application/json")
                 .header("content-length", full.len().to_string())
-                .body(axum::body::Body::from_stream(futures_util::stream::iter(
-                    chunks,
-                )))
+                .body(axum::body::Body::from_stream(chunks))
                 .expect("response")
         }
         None => Json(ok(fake.counter.fetch_add(1, Ordering::SeqCst))).into_response(),

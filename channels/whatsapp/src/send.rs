@@ -223,9 +223,19 @@ impl WhatsappChannel {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(baton_channel::parse_retry_after);
-        let bytes = resp.bytes().await.map_err(|e| {
-            SendError::retryable(format!("reading the Graph API answer failed: {e}"))
-        })?;
+        let bytes = match resp.bytes().await {
+            Ok(bytes) => bytes,
+            // A 2xx status means Meta took the message; only the answer
+            // carrying its id was lost. The Cloud API has no idempotency
+            // key, so sending again would reach the customer twice: it
+            // counts as sent, without an id (its statuses cannot be matched).
+            Err(_) if (200..300).contains(&status) => Default::default(),
+            Err(e) => {
+                return Err(SendError::retryable(format!(
+                    "reading the Graph API answer failed: {e}"
+                )));
+            }
+        };
         if (200..300).contains(&status) {
             // Only a request that started after the last 190 proves the token
             // works again (an older one may finish later).
