@@ -65,8 +65,9 @@ async fn takeover_while_bot_thinks_wins(backend: Backend) {
     store.take_over(conv, None).await.unwrap();
     release.notify_one();
 
+    // The turn's transaction marks the message routed with its replies, if
+    // any: once routed, what was written is final.
     app.wait_routed("race-1").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let c = app.conversation(conv).await;
     assert_eq!(c["status"], "open");
     let authors: Vec<&str> = c["messages"]
