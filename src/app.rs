@@ -30,10 +30,13 @@ pub struct AppOptions {
     pub router: RouterConfig,
     /// How often the outbox poller looks for due rows.
     pub poll_every: Duration,
-    /// Test hook: awaited before each outbox row is handed to its channel.
-    pub before_send: Option<crate::outbox::BeforeSend>,
-    /// Test hook: awaited before each stored message is routed.
-    pub before_route: Option<crate::router::BeforeRoute>,
+    /// Test pause points (none armed in production).
+    #[doc(hidden)]
+    pub hooks: crate::hooks::Hooks,
+    /// The in-memory duplicate cache in front of the dedup key; tests of
+    /// the key itself turn it off.
+    #[doc(hidden)]
+    pub inbound_cache: bool,
 }
 
 impl Default for AppOptions {
@@ -43,8 +46,8 @@ impl Default for AppOptions {
             clock: None,
             router: RouterConfig::default(),
             poll_every: Duration::from_millis(500),
-            before_send: None,
-            before_route: None,
+            hooks: crate::hooks::Hooks::default(),
+            inbound_cache: true,
         }
     }
 }
@@ -81,7 +84,7 @@ pub async fn run_with(
 ) -> anyhow::Result<()> {
     crate::install_crypto_provider();
     let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let store = open_store(&config, clock).await?;
+    let store = open_store(&config, clock).await?.with_hooks(options.hooks);
     // A SQLite file serves one gateway process, so leases found at startup
     // were left by a process that died: release them now instead of
     // waiting for them to expire. (PostgreSQL may be shared by several
@@ -103,8 +106,7 @@ pub async fn run_with(
         writer.clone(),
         config.outbox.clone(),
         metrics.clone(),
-    )
-    .with_before_send(options.before_send);
+    );
     match &config.api_channel {
         Some(api) => {
             let channel = ApiChannel::new(
@@ -179,13 +181,17 @@ pub async fn run_with(
         outbox.clone(),
         metrics.clone(),
         router_config,
-    )
-    .with_before_route(options.before_route);
+    );
     let router = match &whatsapp {
         Some(hook) => router.with_before_bot(typing_indicator(hook.channel.clone())),
         None => router,
     };
-    let ingestor = Ingestor::start(writer, router.clone(), metrics.clone());
+    let ingestor = Ingestor::start(
+        writer,
+        router.clone(),
+        metrics.clone(),
+        options.inbound_cache,
+    );
 
     let (stop_tx, stop_rx) = watch::channel(false);
     router.spawn_recovery(Duration::from_secs(5), stop_rx.clone());

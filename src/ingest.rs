@@ -29,15 +29,17 @@ pub struct Ingestor {
     writer: Writer,
     /// Recently seen (channel, message id) → result, so provider retries are
     /// answered without touching the database. The unique key in
-    /// `inbound_receipts` stays the source of truth.
-    seen: moka::sync::Cache<(ChannelKind, String), Ingested>,
+    /// `inbound_receipts` stays the source of truth. `None` only in tests
+    /// of that key (`AppOptions::inbound_cache`).
+    seen: Option<moka::sync::Cache<(ChannelKind, String), Ingested>>,
 }
 
 impl Ingestor {
     /// Stores through `writer` (group commit shared with the rest of the
     /// hot path) and hands each newly stored message to `router` right
-    /// after its commit.
-    pub fn start(writer: Writer, router: Router, metrics: Arc<Metrics>) -> Self {
+    /// after its commit. Without `cache`, every delivery meets the
+    /// database's unique key.
+    pub fn start(writer: Writer, router: Router, metrics: Arc<Metrics>, cache: bool) -> Self {
         let seen: moka::sync::Cache<(ChannelKind, String), Ingested> = moka::sync::Cache::builder()
             // Meta often delivers the same webhook twice within seconds;
             // later retries (hours) meet the unique key instead. A small
@@ -46,16 +48,19 @@ impl Ingestor {
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(15 * 60))
             .build();
+        let seen = cache.then_some(seen);
         let cache = seen.clone();
         writer.on_ingested(Box::new(move |item: &Inbound, done: &Ingested| {
             // The cache keeps ids only: the routing view is for the router.
-            cache.insert(
-                (item.channel, item.channel_message_id.clone()),
-                Ingested {
-                    view: None,
-                    ..done.clone()
-                },
-            );
+            if let Some(cache) = &cache {
+                cache.insert(
+                    (item.channel, item.channel_message_id.clone()),
+                    Ingested {
+                        view: None,
+                        ..done.clone()
+                    },
+                );
+            }
             if !done.duplicate {
                 metrics.inbound(item.channel);
                 router.submit(UnroutedMessage {
@@ -71,7 +76,7 @@ impl Ingestor {
     /// Stores one message; resolves once it is committed (or known).
     pub async fn ingest(&self, item: Inbound) -> Result<Ingested, IngestError> {
         let key = (item.channel, item.channel_message_id.clone());
-        if let Some(known) = self.seen.get(&key) {
+        if let Some(known) = self.seen.as_ref().and_then(|s| s.get(&key)) {
             return Ok(Ingested {
                 duplicate: true,
                 ..known

@@ -33,3 +33,5 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 pub mod handover;
+#[doc(hidden)]
+pub mod hooks;

@@ -84,13 +84,7 @@ struct Inner {
     /// a send slot, the per-customer pacing, earlier rows of its
     /// conversation), so no other worker or instance claims it meanwhile.
     held: Mutex<HashMap<i64, (i64, i64)>>,
-    /// Test hook: awaited right before a row is handed to its channel.
-    before_send: Option<BeforeSend>,
 }
-
-/// A pause point before each send (tests hold rows in flight with it).
-pub type BeforeSend =
-    Arc<dyn Fn(&OutboxRow) -> baton_channel::BoxFuture<'static, ()> + Send + Sync>;
 
 impl Outbox {
     pub fn new(store: Store, writer: Writer, config: OutboxConfig, metrics: Arc<Metrics>) -> Self {
@@ -105,18 +99,8 @@ impl Outbox {
                 wake: Notify::new(),
                 writer,
                 held: Mutex::new(HashMap::new()),
-                before_send: None,
             }),
         }
-    }
-
-    /// Installs a pause point before every send. Only valid before the
-    /// outbox is shared.
-    pub fn with_before_send(mut self, hook: Option<BeforeSend>) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.before_send = hook;
-        }
-        self
     }
 
     /// The lease rows are born with and claimed under.
@@ -457,9 +441,7 @@ impl Outbox {
         if let Some(limiter) = &route.limiter {
             limiter.until_key_ready(&destination).await;
         }
-        if let Some(hook) = &inner.before_send {
-            hook(row).await;
-        }
+        store.hooks().at(crate::hooks::Point::OutboxPaced).await;
         // Fencing: however long the row waited, it is handed to its channel
         // only under a claim that is still this process's.
         if !self.still_held(row).await? {

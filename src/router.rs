@@ -41,10 +41,6 @@ pub struct BotContext {
 /// mark-as-read with a typing indicator). Must not block.
 pub type BeforeBot = Arc<dyn Fn(&Conversation, &Message) + Send + Sync>;
 
-/// Test hook: awaited before a stored message is routed (its id given), so
-/// a test can hold a message between its commit and its routing.
-pub type BeforeRoute = Arc<dyn Fn(i64) -> baton_channel::BoxFuture<'static, ()> + Send + Sync>;
-
 /// The bot. It is only ever asked while the conversation is its own.
 pub trait Bot: Send + Sync + 'static {
     fn respond<'a>(&'a self, ctx: &'a BotContext) -> BoxFuture<'a, BotTurn>;
@@ -86,7 +82,6 @@ struct Inner {
     queues: Mutex<Queues>,
     permits: Semaphore,
     before_bot: Option<BeforeBot>,
-    before_route: Option<BeforeRoute>,
     /// Bot turns are applied through the hot path's group commit.
     writer: Writer,
 }
@@ -127,7 +122,6 @@ impl Router {
                 queues: Mutex::new(Queues::default()),
                 permits,
                 before_bot: None,
-                before_route: None,
                 writer,
             }),
         }
@@ -137,14 +131,6 @@ impl Router {
     pub fn with_before_bot(mut self, hook: BeforeBot) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.before_bot = Some(hook);
-        }
-        self
-    }
-
-    /// Sets the pause point before each routing. Only before sharing.
-    pub fn with_before_route(mut self, hook: Option<BeforeRoute>) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.before_route = hook;
         }
         self
     }
@@ -259,9 +245,7 @@ impl Router {
     ) -> Result<(), crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
-        if let Some(hook) = &inner.before_route {
-            hook(message_id).await;
-        }
+        store.hooks().at(crate::hooks::Point::BeforeRoute).await;
         let view = match view {
             Some(v) => Arc::unwrap_or_clone(v),
             None => {

@@ -330,8 +330,10 @@ async fn llm_answers_and_falls_back(backend: Backend) {
     assert_eq!(c["status"], "pending");
     assert_eq!(c["division"], "Billing");
     assert_eq!(c["handovers"][0]["reason"], "division_prompt");
-    let auth = fake.requests.lock().unwrap().len();
-    assert!(auth > 0);
+    // Every call to the model carried LLM_API_KEY as a bearer token.
+    let auth = fake.authorizations.lock().unwrap().clone();
+    assert!(!auth.is_empty());
+    assert!(auth.iter().all(|a| a == "Bearer sk-test"), "{auth:?}");
     app.stop().await;
 }
 

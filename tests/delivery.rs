@@ -8,44 +8,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton::conversation::SystemClock;
+use baton::hooks::{Hooks, Point};
 use baton::store::Store;
 use common::graph::FakeGraph;
 use common::receiver::Receiver;
+use common::wa::{self, NUMBER, SECRET};
 use common::{Backend, Setup, TestApp, wait_until};
 use serde_json::{Value, json};
 
-const SECRET: &str = "app-secret";
-const NUMBER: &str = "106540352242922";
-
 /// A signed WhatsApp text webhook from `from`, timestamped now.
 async fn whatsapp_text(app: &TestApp, wamid: &str, from: &str, text: &str) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        .to_string();
-    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
-    "field": "messages",
-    "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
-        "contacts": [{"profile": {"name": "Ani"}, "wa_id": from}],
-        "messages": [{"from": from, "id": wamid, "timestamp": now, "type": "text",
-                      "text": {"body": text}}]
-    }}]}]});
-    let bytes = serde_json::to_vec(&body).expect("json");
-    let r = app
-        .client
-        .post(app.url("/webhooks/whatsapp"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            baton_channel_whatsapp::sign(SECRET.as_bytes(), &bytes),
-        )
-        .body(bytes)
-        .send()
-        .await
-        .expect("webhook");
+    let r = wa::post(app, &wa::text_from(wamid, from, text)).await;
     assert_eq!(r.status(), 200);
 }
 
@@ -128,13 +101,6 @@ on_both_backends!(paced_sends_that_outlive_their_lease_go_out_once);
 #[ignore = "PostgreSQL suite: set BATON_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 async fn two_instances_never_send_the_same_row() {
     let receiver = Receiver::start().await;
-    let (release, released) = tokio::sync::watch::channel(false);
-    let hook: baton::outbox::BeforeSend = Arc::new(move |_row| {
-        let mut released = released.clone();
-        Box::pin(async move {
-            let _ = released.wait_for(|r| *r).await;
-        })
-    });
     let setup = |backend| {
         let mut s = Setup::new(backend)
             .callback(&receiver.url("/callback"), "fence-secret")
@@ -142,12 +108,17 @@ async fn two_instances_never_send_the_same_row() {
         s.options.poll_every = std::time::Duration::from_millis(50);
         s
     };
-    let mut first = setup(Backend::Postgres);
-    first.options.before_send = Some(hook);
+    // A holds its first send after pacing, with its only send slot: every
+    // later row waits in A's memory for that slot.
+    let hooks = Hooks::armable();
+    let mut held = hooks.pause(Point::OutboxPaced, 1);
+    let mut first = setup(Backend::Postgres).arg("outbox-concurrency", "1");
+    first.options.hooks = hooks;
     let a = first.start().await;
     let b = setup(Backend::Postgres).same_database(&a).start().await;
 
     let id = a.converse("fence-1", "+628111", "hello").await;
+    held.reached().await;
     let texts: Vec<String> = (1..=5).map(|i| format!("agent {i}")).collect();
     for t in &texts {
         let r = a
@@ -184,7 +155,7 @@ async fn two_instances_never_send_the_same_row() {
         receiver.all().is_empty(),
         "nothing sent while A holds the rows"
     );
-    release.send(true).expect("release");
+    held.release();
     wait_until("every row is sent", || async {
         pending_outbox_rows(&store).await == 0
     })
@@ -210,164 +181,3 @@ async fn two_instances_never_send_the_same_row() {
     b.stop().await;
     a.stop().await;
 }
-
-/// A stand-in for Meta that takes the first message and never answers
-/// (the send times out on our side although Meta has it), then answers
-/// every later one at once.
-async fn meta_that_loses_its_first_answer() -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
-    use axum::routing::post;
-    let bodies: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
-    let state = bodies.clone();
-    let app = axum::Router::new().route(
-        "/v23.0/{id}/messages",
-        post(move |axum::Json(body): axum::Json<Value>| {
-            let bodies = state.clone();
-            async move {
-                if body.get("to").is_none() {
-                    // Mark-as-read and typing calls.
-                    return axum::Json(json!({"success": true}));
-                }
-                let n = {
-                    let mut b = bodies.lock().expect("lock");
-                    b.push(body);
-                    b.len()
-                };
-                if n == 1 {
-                    std::future::pending::<()>().await;
-                }
-                axum::Json(json!({"messages": [{"id": format!("wamid.answered{n}")}]}))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/v23.0"), bodies)
-}
-
-/// A signed status webhook for `wamid`, echoing our key the way Meta
-/// echoes `biz_opaque_callback_data`.
-async fn whatsapp_status(app: &TestApp, wamid: &str, to: &str, key: &str) {
-    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
-    "field": "messages",
-    "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
-        "statuses": [{"id": wamid, "status": "sent", "timestamp": "1750030100",
-                      "recipient_id": to, "biz_opaque_callback_data": key}]
-    }}]}]});
-    let bytes = serde_json::to_vec(&body).expect("json");
-    let r = app
-        .client
-        .post(app.url("/webhooks/whatsapp"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            baton_channel_whatsapp::sign(SECRET.as_bytes(), &bytes),
-        )
-        .body(bytes)
-        .send()
-        .await
-        .expect("webhook");
-    assert_eq!(r.status(), 200);
-}
-
-/// A gateway whose WhatsApp sends go to [`meta_that_loses_its_first_answer`].
-async fn gateway_with_lossy_meta(
-    backend: Backend,
-    confirm_wait: &str,
-) -> (TestApp, Arc<std::sync::Mutex<Vec<Value>>>) {
-    let (base, bodies) = meta_that_loses_its_first_answer().await;
-    let app = Setup::new(backend)
-        .arg("whatsapp-access-token", "test-token")
-        .arg("whatsapp-phone-number-id", NUMBER)
-        .arg("whatsapp-app-secret", SECRET)
-        .arg("whatsapp-verify-token", "verify-me")
-        .arg("whatsapp-api-base", &base)
-        .arg("send-timeout", "300ms")
-        .arg("whatsapp-confirm-wait", confirm_wait)
-        .start()
-        .await;
-    (app, bodies)
-}
-
-/// Meta accepted a message but its answer never came back (the send timed
-/// out). Every send carries our idempotency key as
-/// `biz_opaque_callback_data`; the retry waits (here a minute, longer than
-/// the test) for Meta's status webhook, which echoes the key and settles
-/// the message: it is not sent twice.
-async fn a_send_meta_accepted_but_never_answered_is_not_sent_twice(backend: Backend) {
-    let (app, bodies) = gateway_with_lossy_meta(backend, "60s").await;
-    whatsapp_text(&app, "wamid.lost1", "6281400000088", "hello").await;
-    wait_until("the first send reached Meta", || async {
-        !bodies.lock().expect("lock").is_empty()
-    })
-    .await;
-    let first = bodies.lock().expect("lock")[0].clone();
-    let key = first["biz_opaque_callback_data"]
-        .as_str()
-        .expect("the send carries our key")
-        .to_string();
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .expect("store");
-    wait_until("the timed-out send waits for a confirmation", || async {
-        store
-            .db()
-            .fetch_optional(
-                "SELECT COUNT(*) AS n FROM outbox WHERE idempotency_key = $1
-                 AND state = 'pending' AND attempts = 1",
-                baton::params![key.as_str()],
-            )
-            .await
-            .expect("query")
-            .is_some_and(|r| r.i64("n").expect("n") == 1)
-    })
-    .await;
-    // Meta's status webhook for the message it accepted.
-    whatsapp_status(&app, "wamid.accepted", "6281400000088", &key).await;
-    wait_until("the confirmation settles the send", || async {
-        pending_outbox_rows(&store).await == 0
-    })
-    .await;
-    let conversation = app.get_json("/api/v1/conversations").await["conversations"][0]["id"]
-        .as_i64()
-        .expect("id");
-    let bot = app
-        .message_by(conversation, "bot")
-        .await
-        .expect("bot reply");
-    assert_eq!(bot["channel_message_id"], "wamid.accepted");
-    assert_eq!(bot["delivery"], "sent");
-    assert_eq!(bodies.lock().expect("lock").len(), 1, "sent once");
-    store.close().await;
-    app.stop().await;
-}
-
-/// When no confirmation comes (Meta never had it), the send goes out again
-/// after the wait, under the same key: at least once, never lost.
-async fn an_unconfirmed_send_is_retried_after_the_wait(backend: Backend) {
-    let (app, bodies) = gateway_with_lossy_meta(backend, "1s").await;
-    whatsapp_text(&app, "wamid.lost2", "6281400000089", "hello").await;
-    let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
-        .await
-        .expect("store");
-    wait_until("the unconfirmed send is retried", || async {
-        bodies.lock().expect("lock").len() == 2 && pending_outbox_rows(&store).await == 0
-    })
-    .await;
-    let sent = bodies.lock().expect("lock").clone();
-    assert_eq!(
-        sent[0]["biz_opaque_callback_data"], sent[1]["biz_opaque_callback_data"],
-        "one key across attempts"
-    );
-    store.close().await;
-    app.stop().await;
-}
-
-on_both_backends!(
-    a_send_meta_accepted_but_never_answered_is_not_sent_twice,
-    an_unconfirmed_send_is_retried_after_the_wait
-);

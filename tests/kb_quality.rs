@@ -103,19 +103,56 @@ fn demo_kb_answers_real_questions() {
     );
 }
 
-/// Not a gate: shows how the threshold trades answers for misses (the
-/// calibration behind BOT_ANSWER_THRESHOLD's default). `cargo test --test
-/// kb_quality -- --nocapture` prints it.
+/// How the threshold trades answers for misses (the calibration behind
+/// BOT_ANSWER_THRESHOLD's default; `cargo test --test kb_quality --
+/// --nocapture` prints it), checked for what the answer rule promises: a
+/// higher threshold only withdraws answers (never adds or changes one), so
+/// correct answers never rise and detected misses never fall; the default
+/// passes the gate; and no confidence exceeds 1, so above it nothing is
+/// answered.
 #[test]
 fn threshold_sweep() {
     let rows = rows();
-    for t in (0..=30).map(|i| 0.2 + 0.01 * i as f32) {
+    let answers = |t: f32| -> Vec<Option<String>> {
+        let kb = kb(t);
+        rows.iter()
+            .map(|(q, _, _)| kb.search(q).answer.as_ref().map(|a| a.slug.clone()))
+            .collect()
+    };
+    let mut thresholds: Vec<f32> = (0..=30).map(|i| 0.2 + 0.01 * i as f32).collect();
+    thresholds.extend([0.6, 0.8, 1.0, 1.001]);
+    let mut previous: Option<(f32, Vec<Option<String>>, f64, f64)> = None;
+    let mut answered_counts = Vec::new();
+    for t in thresholds {
+        let got = answers(t);
         let (a, m, _) = evaluate(&kb(t), &rows);
         println!(
-            "threshold {t:.2}: accuracy {:.1}%, misses detected {:.1}%",
+            "threshold {t:.3}: accuracy {:.1}%, misses detected {:.1}%",
             a * 100.0,
             m * 100.0
         );
-        assert!((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&m));
+        if let Some((pt, before, pa, pm)) = &previous {
+            for (i, (now, was)) in got.iter().zip(before).enumerate() {
+                assert!(
+                    now.is_none() || now == was,
+                    "raising the threshold {pt} -> {t} changed the answer to {:?}: {was:?} -> {now:?}",
+                    rows[i].0
+                );
+            }
+            assert!(a <= *pa && m >= *pm, "not monotone at {t}: {a} {m}");
+        }
+        answered_counts.push(got.iter().filter(|g| g.is_some()).count());
+        previous = Some((t, got, a, m));
     }
+    assert!(
+        answered_counts[0] > answered_counts[30],
+        "the threshold changes what is answered: {answered_counts:?}"
+    );
+    assert_eq!(
+        answered_counts.last(),
+        Some(&0),
+        "nothing is answered above a confidence of 1"
+    );
+    let (a, m, _) = evaluate(&kb(THRESHOLD), &rows);
+    assert!(a >= TARGET.0 && m >= TARGET.1, "the default fails the gate");
 }

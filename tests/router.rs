@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton::conversation::SystemClock;
+use baton::hooks::{Hooks, Point};
 use baton::router::{Bot, BotContext};
 use baton::store::{BotTurn, OutboundDraft, Store};
 use baton_channel::BoxFuture;
@@ -64,8 +65,9 @@ async fn takeover_while_bot_thinks_wins(backend: Backend) {
     store.take_over(conv, None).await.unwrap();
     release.notify_one();
 
+    // The turn's transaction marks the message routed with its replies, if
+    // any: once routed, what was written is final.
     app.wait_routed("race-1").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let c = app.conversation(conv).await;
     assert_eq!(c["status"], "open");
     let authors: Vec<&str> = c["messages"]
@@ -79,7 +81,7 @@ async fn takeover_while_bot_thinks_wins(backend: Backend) {
 
     // While the conversation is open the bot is not even asked.
     app.inbound("race-2", "+628120", "hello?").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.wait_routed("race-2").await;
     assert!(started_rx.try_recv().is_err(), "the bot was not consulted");
     assert!(rx.all().is_empty());
     store.close().await;
@@ -90,55 +92,40 @@ on_both_backends!(takeover_while_bot_thinks_wins);
 
 async fn queued_bot_reply_is_dropped_after_takeover(backend: Backend) {
     let rx = Receiver::start().await;
-    // One send at a time, each taking 800 ms: the second reply waits in the
-    // outbox while the test hands its conversation to a human.
-    rx.script
-        .delay_ms
-        .store(800, std::sync::atomic::Ordering::SeqCst);
+    // One send at a time; the first customer's reply is held (with the only
+    // send slot) while the second customer's reply queues behind it and the
+    // test hands that conversation to a human.
+    let hooks = Hooks::armable();
+    let mut held = hooks.pause(Point::OutboxPaced, 1);
     let app = Setup::new(backend)
         .callback(&rx.url("/cb"), "secret")
         .arg("outbox-concurrency", "1")
+        .hooks(&hooks)
         .start()
         .await;
-    app.inbound("q-1", "+628130", "first customer").await;
-    wait_until("the first send is in flight", || async {
-        rx.script.arrived.load(std::sync::atomic::Ordering::SeqCst) == 1
-    })
-    .await;
+    let first = app.converse("q-1", "+628130", "first customer").await;
+    held.reached().await;
     let conv = app.converse("q-2", "+628131", "second customer").await;
     let store = Store::open(&app.database_url, 2, Arc::new(SystemClock))
         .await
         .unwrap();
     wait_until("the second reply is queued", || async {
-        app.conversation(conv).await["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["author"] == "bot")
+        app.message_by(conv, "bot").await.is_some()
     })
     .await;
     store.take_over(conv, None).await.unwrap();
-    wait_until("the queued reply is given up", || async {
-        app.conversation(conv).await["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["author"] == "bot" && m["delivery"] == "failed")
-    })
-    .await;
-    let c = app.conversation(conv).await;
-    let bot = c["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["author"] == "bot")
-        .unwrap()
-        .clone();
+    // A reply this old is past the turn's own ownership check
+    // (`TURN_CHECK_FRESH`, 25 ms) on any machine: the worker re-reads the
+    // owner. (A lower bound, not a window the test hopes to hit.)
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    held.release();
+    app.wait_delivery(first, "bot", "delivered").await;
+    let bot = app.wait_delivery(conv, "bot", "failed").await;
     assert!(
         bot["error"].as_str().unwrap().contains("a human took over"),
         "{bot}"
     );
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Both rows are settled (delivered, dropped): nothing is left to send.
     let handles: Vec<String> = rx
         .all()
         .iter()

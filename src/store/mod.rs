@@ -111,6 +111,7 @@ pub struct Store {
     db: Db,
     clock: Arc<dyn Clock>,
     bus: EventBus,
+    hooks: crate::hooks::Hooks,
 }
 
 impl Store {
@@ -143,9 +144,22 @@ impl Store {
             db,
             clock,
             bus: EventBus::new(),
+            hooks: crate::hooks::Hooks::default(),
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Test pause points, shared by everything holding this store.
+    #[doc(hidden)]
+    pub fn with_hooks(mut self, hooks: crate::hooks::Hooks) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    #[doc(hidden)]
+    pub fn hooks(&self) -> &crate::hooks::Hooks {
+        &self.hooks
     }
 
     pub fn dialect(&self) -> Dialect {

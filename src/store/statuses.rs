@@ -25,6 +25,8 @@ impl Store {
         let mut moved = 0;
         let (mut parked, mut dropped) = (0, 0);
         for (u, raw_status) in updates.iter().zip(raw) {
+            self.lock_external_id(&mut tx, u.channel.as_str(), &u.channel_message_id)
+                .await?;
             let target = tx
                 .fetch_optional(
                     "SELECT id FROM messages WHERE channel_message_id = $1 AND direction = 'out'",
@@ -136,6 +138,7 @@ impl Store {
         message_id: i64,
         external_id: &str,
     ) -> Result<(), StoreError> {
+        self.lock_external_id(tx, channel, external_id).await?;
         // Keyed like the table's primary key, so this is an index lookup.
         let parked = tx
             .fetch_all(
@@ -148,6 +151,29 @@ impl Store {
             let error = row.opt_text("error")?;
             self.advance_delivery(tx, message_id, delivery, error.as_deref())
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// On PostgreSQL a status and the recording of its send's provider id
+    /// can run in concurrent transactions, neither seeing the other's
+    /// uncommitted rows: the status would be parked after the send looked
+    /// for parked ones, and never applied. Both take this lock on the id
+    /// before looking, so whichever comes second sees what the first
+    /// committed. (SQLite has one writer; nothing runs concurrently.)
+    async fn lock_external_id(
+        &self,
+        tx: &mut Tx,
+        channel: &str,
+        external_id: &str,
+    ) -> Result<(), StoreError> {
+        if self.dialect() == super::Dialect::Postgres {
+            // Two-key form: a key space apart from the migration lock's.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(4242002, hashtext($1 || ':' || $2))",
+                params![channel, external_id],
+            )
+            .await?;
         }
         Ok(())
     }

@@ -43,6 +43,7 @@ impl BatchItem for Write {
                 Write::Turn(t) => Written::Turn(t.apply(store, tx).await?),
                 Write::Outcome(o) => {
                     o.apply(store, tx).await?;
+                    store.hooks().at(crate::hooks::Point::OutcomeRecorded).await;
                     Written::Recorded
                 }
                 Write::Routed(message_id) => {

@@ -1,5 +1,7 @@
 //! A real local stand-in for Meta's Graph API: records every request and
-//! answers as scripted (success with a fresh wamid by default).
+//! answers as scripted (success with a fresh wamid by default), including
+//! the faults of a real network: an answer that never comes, a connection
+//! closed in the middle of the answer.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -20,28 +22,46 @@ pub struct GraphRequest {
     pub body: Value,
     pub authorization: String,
     pub at: Instant,
+    /// Whether "Meta" took the message (the customer gets it), whatever
+    /// reached the sender: true for a 2xx, a hang and a cut answer.
+    pub accepted: bool,
+}
+
+/// One scripted answer to a send.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// This status and body, with a `Retry-After` of these seconds if set.
+    Status(u16, Value, Option<u64>),
+    /// Accept the message, then never answer (the sender times out).
+    Hang,
+    /// Accept the message, start a 200 answer and close the connection
+    /// half way through its body.
+    Cut,
 }
 
 #[derive(Clone)]
 pub struct FakeGraph {
     pub addr: SocketAddr,
     pub requests: Arc<Mutex<Vec<GraphRequest>>>,
-    /// Scripted answers for the next sends: (HTTP status, body).
-    pub script: Arc<Mutex<VecDeque<(u16, Value)>>>,
+    /// Scripted answers for the next sends.
+    pub script: Arc<Mutex<VecDeque<Answer>>>,
     counter: Arc<AtomicUsize>,
 }
 
 impl FakeGraph {
     pub async fn start() -> FakeGraph {
+        Self::start_on("127.0.0.1:0").await
+    }
+
+    /// Listens on `addr` (e.g. a port the app already failed to reach).
+    pub async fn start_on(addr: &str) -> FakeGraph {
         let mut fake = FakeGraph {
             addr: "127.0.0.1:0".parse().expect("addr"),
             requests: Arc::new(Mutex::new(Vec::new())),
             script: Arc::new(Mutex::new(VecDeque::new())),
             counter: Arc::new(AtomicUsize::new(0)),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         fake.addr = listener.local_addr().expect("addr");
         let app = axum::Router::new()
             .route("/v23.0/{id}/messages", post(send))
@@ -77,8 +97,17 @@ impl FakeGraph {
             .collect()
     }
 
+    /// Sends Meta took: what the customer's phone shows.
+    pub fn accepted(&self) -> Vec<GraphRequest> {
+        self.sent().into_iter().filter(|r| r.accepted).collect()
+    }
+
     pub fn push_answer(&self, status: u16, body: Value) {
-        self.script.lock().expect("lock").push_back((status, body));
+        self.push(Answer::Status(status, body, None));
+    }
+
+    pub fn push(&self, answer: Answer) {
+        self.script.lock().expect("lock").push_back(answer);
     }
 }
 
@@ -94,6 +123,15 @@ async fn send(
     Json(body): Json<Value>,
 ) -> Response {
     let is_read = body.get("status").is_some();
+    let answer = if is_read {
+        None
+    } else {
+        fake.script.lock().expect("lock").pop_front()
+    };
+    let accepted = match &answer {
+        Some(Answer::Status(status, _, _)) => (200..300).contains(status),
+        _ => true,
+    };
     fake.requests.lock().expect("lock").push(GraphRequest {
         phone_number_id: id,
         authorization: headers
@@ -103,24 +141,59 @@ async fn send(
             .to_string(),
         body: body.clone(),
         at: Instant::now(),
+        accepted,
     });
     if is_read {
         return Json(json!({"success": true})).into_response();
     }
-    if let Some((status, answer)) = fake.script.lock().expect("lock").pop_front() {
-        return (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            Json(answer),
-        )
-            .into_response();
+    let ok = |n: usize| {
+        json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+            "messages": [{"id": format!("wamid.OUT{n}")}]
+        })
+    };
+    match answer {
+        Some(Answer::Status(status, answer, retry_after)) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut response = (code, Json(answer)).into_response();
+            if let Some(secs) = retry_after {
+                response
+                    .headers_mut()
+                    .insert("retry-after", secs.to_string().parse().expect("header"));
+            }
+            response
+        }
+        Some(Answer::Hang) => {
+            // Meta gave it an id; the sender never hears it. It gives up
+            // and drops the connection, which ends this.
+            fake.counter.fetch_add(1, Ordering::SeqCst);
+            std::future::pending().await
+        }
+        Some(Answer::Cut) => {
+            let full = ok(fake.counter.fetch_add(1, Ordering::SeqCst)).to_string();
+            let half = axum::body::Bytes::from(full[..full.len() / 2].to_string());
+            // The cut comes after the first half went out (an immediate
+            // error would close the connection before the status line).
+            let cut = async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "cut",
+                ))
+            };
+            let chunks = futures_util::StreamExt::chain(
+                futures_util::stream::iter([Ok(half)]),
+                futures_util::stream::once(cut),
+            );
+            Response::builder()
+                .header("content-type", "application/json")
+                .header("content-length", full.len().to_string())
+                .body(axum::body::Body::from_stream(chunks))
+                .expect("response")
+        }
+        None => Json(ok(fake.counter.fetch_add(1, Ordering::SeqCst))).into_response(),
     }
-    let n = fake.counter.fetch_add(1, Ordering::SeqCst);
-    Json(json!({
-        "messaging_product": "whatsapp",
-        "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-        "messages": [{"id": format!("wamid.OUT{n}")}]
-    }))
-    .into_response()
 }
 
 async fn media_info(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
@@ -25,6 +25,8 @@ pub struct FakeLlm {
     pub mode: Arc<AtomicUsize>,
     /// Every request body received.
     pub requests: Arc<Mutex<Vec<Value>>>,
+    /// The `Authorization` header of every request ("" when absent).
+    pub authorizations: Arc<Mutex<Vec<String>>>,
     /// What the fake says when answering (mode OK).
     pub answer: Arc<Mutex<String>>,
     /// What it says when routing: a division name or null.
@@ -37,6 +39,7 @@ impl FakeLlm {
             addr: "127.0.0.1:0".parse().expect("addr"),
             mode: Arc::new(AtomicUsize::new(OK)),
             requests: Arc::new(Mutex::new(Vec::new())),
+            authorizations: Arc::new(Mutex::new(Vec::new())),
             answer: Arc::new(Mutex::new("LLM says: shipping takes 2-3 days.".into())),
             route_to: Arc::new(Mutex::new(None)),
         };
@@ -84,8 +87,19 @@ fn completion(content: &str) -> Json<Value> {
     }))
 }
 
-async fn complete(State(fake): State<FakeLlm>, Json(body): Json<Value>) -> Response {
+async fn complete(
+    State(fake): State<FakeLlm>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     let kind = kind_of(&body);
+    fake.authorizations.lock().expect("lock").push(
+        headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    );
     fake.requests.lock().expect("lock").push(body);
     match fake.mode.load(Ordering::SeqCst) {
         ERROR_500 => return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),

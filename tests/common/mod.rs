@@ -5,6 +5,7 @@
 pub mod graph;
 pub mod llm;
 pub mod receiver;
+pub mod wa;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -105,6 +106,19 @@ impl Setup {
 
     pub fn with_kb_bot(mut self) -> Self {
         self.options.bot = None;
+        self
+    }
+
+    /// Pause points the test arms (see `baton::hooks`).
+    pub fn hooks(mut self, hooks: &baton::hooks::Hooks) -> Self {
+        self.options.hooks = hooks.clone();
+        self
+    }
+
+    /// Every inbound delivery meets the database's unique key (no
+    /// in-memory duplicate cache in front of it).
+    pub fn without_inbound_cache(mut self) -> Self {
+        self.options.inbound_cache = false;
         self
     }
 

@@ -233,9 +233,25 @@ impl WhatsappChannel {
                 }
             })?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| {
-            SendError::maybe_sent(format!("reading the Graph API answer failed: {e}"))
-        })?;
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(baton_channel::parse_retry_after);
+        let bytes = match resp.bytes().await {
+            Ok(bytes) => bytes,
+            // A 2xx status means Meta took the message; only the answer
+            // carrying its id was lost. The Cloud API has no idempotency
+            // key, so sending again would reach the customer twice: it
+            // counts as sent, without an id (its status webhooks, which echo
+            // our key, supply it later).
+            Err(_) if (200..300).contains(&status) => Default::default(),
+            Err(e) => {
+                return Err(SendError::retryable(format!(
+                    "reading the Graph API answer failed: {e}"
+                )));
+            }
+        };
         if (200..300).contains(&status) {
             // Only a request that started after the last 190 proves the token
             // works again (an older one may finish later).
@@ -250,7 +266,16 @@ impl WhatsappChannel {
             }
             return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
         }
-        let err = classify_error(status, &bytes);
+        let mut err = classify_error(status, &bytes);
+        // Meta may say how long to back off (429, throttling codes); waiting
+        // less only earns another refusal.
+        if let SendError::Retryable {
+            retry_after: wait @ None,
+            ..
+        } = &mut err
+        {
+            *wait = retry_after;
+        }
         if matches!(&err, SendError::Permanent { code: Some(c), .. } if c == "190") {
             self.token_bad_at.store(now_ms().max(1), Ordering::Relaxed);
         }

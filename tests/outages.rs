@@ -1,4 +1,4 @@
-//! Faults injected into the real app: the database going away under
+//! Outages injected into the real app: the database going away under
 //! webhook load, and a gateway dying between storing a message and routing
 //! it.
 
@@ -10,38 +10,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baton::conversation::SystemClock;
+use baton::hooks::{Hooks, Point};
 use baton::store::Store;
 use common::graph::FakeGraph;
 use common::receiver::Receiver;
-use common::{Backend, Setup, TestApp, wait_until};
-use serde_json::json;
+use common::{Backend, Setup, TestApp, wa, wait_until};
 
-const SECRET: &str = "app-secret";
-const NUMBER: &str = "106540352242922";
-
-/// Posts a signed WhatsApp text webhook; returns the HTTP status.
+/// Posts a signed WhatsApp text webhook; returns the HTTP status (0 when
+/// the connection failed).
 async fn webhook(client: &reqwest::Client, base: &str, wamid: &str, from: &str) -> u16 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        .to_string();
-    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
-    "field": "messages",
-    "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
-        "contacts": [{"profile": {"name": "Load"}, "wa_id": from}],
-        "messages": [{"from": from, "id": wamid, "timestamp": now, "type": "text",
-                      "text": {"body": "hello"}}]
-    }}]}]});
-    let bytes = serde_json::to_vec(&body).expect("json");
+    let bytes = serde_json::to_vec(&wa::text_from(wamid, from, "hello")).expect("json");
     match client
         .post(format!("{base}/webhooks/whatsapp"))
         .header("content-type", "application/json")
         .header(
             "x-hub-signature-256",
-            baton_channel_whatsapp::sign(SECRET.as_bytes(), &bytes),
+            baton_channel_whatsapp::sign(wa::SECRET.as_bytes(), &bytes),
         )
         .body(bytes)
         .timeout(Duration::from_secs(20))
@@ -49,7 +33,6 @@ async fn webhook(client: &reqwest::Client, base: &str, wamid: &str, from: &str) 
         .await
     {
         Ok(r) => r.status().as_u16(),
-        // A connection cut mid-request counts as not acknowledged.
         Err(_) => 0,
     }
 }
@@ -73,8 +56,8 @@ async fn postgres_outage_under_webhook_load() {
     let graph = FakeGraph::start().await;
     let mut setup = Setup::new(Backend::Postgres)
         .arg("whatsapp-access-token", "test-token")
-        .arg("whatsapp-phone-number-id", NUMBER)
-        .arg("whatsapp-app-secret", SECRET)
+        .arg("whatsapp-phone-number-id", wa::NUMBER)
+        .arg("whatsapp-app-secret", wa::SECRET)
         .arg("whatsapp-verify-token", "verify-me")
         .arg("whatsapp-api-base", &graph.base())
         .arg("database-acquire-timeout", "300ms")
@@ -229,18 +212,19 @@ fn customer(i: usize) -> String {
 /// database routes it, once.
 async fn a_message_stored_but_not_routed_is_routed_after_a_restart(backend: Backend) {
     let receiver = Receiver::start().await;
-    let (entered, mut held) = tokio::sync::mpsc::unbounded_channel::<i64>();
-    let hold: baton::router::BeforeRoute = Arc::new(move |id| {
-        let _ = entered.send(id);
-        // Never released: this gateway dies with the message in its hands.
-        Box::pin(std::future::pending())
-    });
+    let hooks = Hooks::armable();
+    // Never released while this gateway lives: it dies with the message in
+    // its hands.
+    let mut held = hooks.pause(Point::BeforeRoute, 1);
     let mut first = Setup::new(backend).callback(&receiver.url("/cb"), "kill-secret");
-    first.options.before_route = Some(hold);
+    first.options.hooks = hooks;
     let a = first.start().await;
     let r = a.inbound("kill-1", "+62899", "are you open today?").await;
     assert_eq!(r.status(), 201, "acknowledged after its commit");
-    let message_id = held.recv().await.expect("the router reached the hook");
+    let message_id = r.json::<serde_json::Value>().await.expect("json")["message_id"]
+        .as_i64()
+        .expect("message_id");
+    held.reached().await;
     let (dir, url) = (a.dir.clone(), a.database_url.clone());
     a.stop().await;
     assert!(receiver.all().is_empty(), "not answered before the restart");
@@ -284,6 +268,7 @@ async fn a_message_stored_but_not_routed_is_routed_after_a_restart(backend: Back
     );
     store.close().await;
     b.stop().await;
+    drop(held);
 }
 
 on_both_backends!(a_message_stored_but_not_routed_is_routed_after_a_restart);
