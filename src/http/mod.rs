@@ -2,6 +2,7 @@
 //! a body limit, and JSON errors for everything (unknown paths included).
 
 mod auth;
+mod auth_failures;
 mod conversations;
 mod divisions;
 mod health;
@@ -26,6 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::ApiLimiter;
+pub use auth_failures::AuthFailures;
 pub use json::JsonBody;
 pub use whatsapp::WhatsappHook;
 
@@ -44,6 +46,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub admin_token: Arc<secrecy::SecretString>,
     pub limiter: Arc<ApiLimiter>,
+    /// Wrong tokens per client address (see [`AuthFailures`]).
+    pub auth_failures: Arc<AuthFailures>,
+    /// Required by `/metrics` when set.
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
     pub kb: Arc<crate::bot::kb::Kb>,
     /// The knowledge-base bot, when it is the one running (to tell it that
     /// divisions changed).

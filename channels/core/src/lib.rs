@@ -14,7 +14,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 mod kinds;
+mod secret;
 pub use kinds::{ChannelKind, Delivery, MessageKind};
+pub use secret::{constant_time_eq, redact_userinfo};
 
 /// A message a customer sent, normalized from any channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,9 +177,11 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// The reason is stored and logged, so the user-info of any URL quoted
+    /// in it (HTTP client errors quote theirs) is redacted here.
     pub fn retryable(reason: impl Into<String>) -> Self {
         SendError::Retryable {
-            reason: reason.into(),
+            reason: redact_userinfo(&reason.into()),
             retry_after: None,
         }
     }
@@ -185,7 +189,7 @@ impl SendError {
     pub fn permanent(code: Option<String>, reason: impl Into<String>) -> Self {
         SendError::Permanent {
             code,
-            reason: reason.into(),
+            reason: redact_userinfo(&reason.into()),
         }
     }
 
