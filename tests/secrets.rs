@@ -253,3 +253,84 @@ async fn the_access_token_goes_to_meta_only() {
         [("/file".to_string(), "Bearer EAAG-token-7".to_string())]
     );
 }
+
+/// `baton serve` with every secret set and request logging on: neither
+/// the startup lines nor a request carrying the verify token in its query
+/// put a secret in the log.
+#[tokio::test]
+async fn serve_logs_no_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.env_clear()
+        .envs(secret_env())
+        .env("DATABASE_URL", &db)
+        .env("BATON_LISTEN", "127.0.0.1:0")
+        .env("BATON_KB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/kb"))
+        .env("BATON_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info,baton=debug,tower_http=debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("start baton");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    for pipe in [
+        Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().expect("stderr")),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    drop(tx);
+    let mut log = Vec::new();
+    let mut addr = None;
+    while addr.is_none() {
+        let line = match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = child.kill();
+                panic!("baton did not start ({e}):\n{}", log.join("\n"));
+            }
+        };
+        if line.contains("Baton is listening") {
+            let v: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+            addr = v["fields"]["listen"].as_str().map(String::from);
+        }
+        log.push(line);
+    }
+    let base = format!("http://{}", addr.expect("address"));
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!(
+            "{base}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-token-7&hub.challenge=42"
+        ))
+        .send()
+        .await
+        .expect("handshake");
+    assert_eq!(r.text().await.unwrap(), "42");
+    let r = client
+        .get(format!("{base}/metrics"))
+        .bearer_auth("metrics-token-7")
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(r.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    // The readers end with the process's pipes.
+    log.extend(rx.iter());
+    let log = log.join("\n");
+    assert!(
+        log.contains("/webhooks/whatsapp"),
+        "requests are logged:\n{log}"
+    );
+    assert!(
+        log.contains("127.0.0.1:9"),
+        "the callback host is logged:\n{log}"
+    );
+    assert_no_secret(&log);
+}
