@@ -259,6 +259,7 @@ async fn the_access_token_goes_to_meta_only() {
 /// put a secret in the log.
 #[tokio::test]
 async fn serve_logs_no_secrets() {
+    baton::install_crypto_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("baton.db").display());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
