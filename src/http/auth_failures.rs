@@ -47,6 +47,7 @@ impl AuthFailures {
 
     /// 429 while `ip` has no failures left; does not spend any.
     pub fn check(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let ip = key(ip);
         let now = Instant::now();
         let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let Some(b) = map.get_mut(&ip) else {
@@ -64,6 +65,7 @@ impl AuthFailures {
 
     /// Spends one failure of `ip`'s budget.
     pub fn record(&self, ip: IpAddr) {
+        let ip = key(ip);
         let now = Instant::now();
         let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= PRUNE_AT && !map.contains_key(&ip) {
@@ -79,6 +81,19 @@ impl AuthFailures {
         });
         self.refill(b, now);
         b.tokens = (b.tokens - 1.0).max(0.0);
+    }
+}
+
+/// The budget's key: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber's network, whose 2^64 addresses would otherwise each get a
+/// budget of their own).
+fn key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+        v4 => v4,
     }
 }
 
@@ -102,5 +117,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(f.check(b).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_network_shares_one_budget() {
+        let f = AuthFailures::new(2);
+        f.record("2001:db8:1:2::1".parse().unwrap());
+        f.record("2001:db8:1:2:ffff::9".parse().unwrap());
+        assert!(f.check("2001:db8:1:2::77".parse().unwrap()).is_err());
+        assert!(f.check("2001:db8:1:3::1".parse().unwrap()).is_ok());
+        f.record("::ffff:10.0.0.9".parse().unwrap());
+        f.record("10.0.0.9".parse().unwrap());
+        assert!(f.check("10.0.0.9".parse().unwrap()).is_err());
     }
 }
