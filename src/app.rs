@@ -13,9 +13,9 @@ use crate::batch::Writer;
 use crate::bot::kb::Kb;
 use crate::bot::llm::Llm;
 use crate::bot::{BotConfig, KbBot, article, intent::HumanRequestDetector};
-use crate::config::Config;
+use crate::config::{Config, redact_url};
 use crate::conversation::{Clock, SystemClock};
-use crate::http::{self, ApiLimiter, AppState, WhatsappHook};
+use crate::http::{self, ApiLimiter, AppState, AuthFailures, WhatsappHook};
 use crate::ingest::Ingestor;
 use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Pacing};
@@ -70,8 +70,9 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     };
     Store::open_with(url, &options, clock).await.map_err(|e| {
         anyhow::anyhow!(
-            "cannot open the database {}: {e}",
-            crate::config::redact_url(url)
+            "cannot open the database {}: {}",
+            redact_url(url),
+            redact_url(&e.to_string())
         )
     })
 }
@@ -109,11 +110,9 @@ pub async fn run_with(
     );
     match &config.api_channel {
         Some(api) => {
-            let channel = ApiChannel::new(
-                client.clone(),
-                api.callback_url.clone(),
-                WebhookSecret::new(api.secret.expose_secret()),
-            );
+            let secret = WebhookSecret::parse(api.secret.expose_secret())
+                .map_err(|e| anyhow::anyhow!("API_CHANNEL_SECRET: {e}"))?;
+            let channel = ApiChannel::new(client.clone(), api.callback_url.clone(), secret);
             outbox = outbox.with_channel(
                 Arc::new(channel),
                 Pacing {
@@ -121,7 +120,7 @@ pub async fn run_with(
                     per_recipient: None,
                 },
             );
-            tracing::info!(callback = %api.callback_url, "API channel enabled");
+            tracing::info!(callback = %redact_url(&api.callback_url), "API channel enabled");
         }
         None => tracing::info!("API channel replies disabled: API_CHANNEL_CALLBACK_URL is not set"),
     }
@@ -133,8 +132,9 @@ pub async fn run_with(
             w.access_token.expose_secret().to_string(),
             w.phone_number_ids.clone(),
         )
-        .with_confirmation_wait(w.confirm_wait);
-        tracing::info!(numbers = ?w.phone_number_ids, api = %w.api_base, "WhatsApp channel enabled");
+        .with_confirmation_wait(w.confirm_wait)
+        .with_media_hosts(w.media_hosts.clone());
+        tracing::info!(numbers = ?w.phone_number_ids, api = %redact_url(&w.api_base), "WhatsApp channel enabled");
         Arc::new(WhatsappHook {
             channel,
             app_secret: w.app_secret.clone(),
@@ -220,6 +220,8 @@ pub async fn run_with(
         metrics,
         admin_token: Arc::new(admin_token),
         limiter: Arc::new(ApiLimiter::new(config.api_rate_limit)),
+        auth_failures: Arc::new(AuthFailures::new(config.auth.failure_limit)),
+        metrics_token: config.auth.metrics_token.clone().map(Arc::new),
         kb,
         bot: kb_bot,
         whatsapp,
@@ -244,7 +246,7 @@ pub fn build_bot(
     let human = HumanRequestDetector::new(&config.bot.human_patterns)
         .map_err(|e| anyhow::anyhow!("BOT_HUMAN_PATTERNS: {e}"))?;
     let llm = config.bot.llm.as_ref().map(|l| {
-        tracing::info!(base = %l.base_url, model = %l.model, "LLM enabled");
+        tracing::info!(base = %redact_url(&l.base_url), model = %l.model, "LLM enabled");
         Llm::new(
             client,
             &l.base_url,

@@ -20,7 +20,12 @@ pub struct Settings {
     #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// `sqlite://path` (or a bare file path) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://baton.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://baton.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Maximum PostgreSQL connections.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "16")]
@@ -42,7 +47,7 @@ pub struct Settings {
     #[arg(long, env = "BATON_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Public base URL of this gateway (used in links and the widget).
-    #[arg(long, env = "BATON_PUBLIC_URL")]
+    #[arg(long, env = "BATON_PUBLIC_URL", hide_env_values = true)]
     pub public_url: Option<String>,
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "BATON_LOG_FORMAT", default_value = "pretty")]
@@ -65,7 +70,7 @@ pub struct Settings {
     pub shutdown_grace: String,
     /// URL Baton POSTs API-channel replies to. Enables the API channel's
     /// outbound side.
-    #[arg(long, env = "API_CHANNEL_CALLBACK_URL")]
+    #[arg(long, env = "API_CHANNEL_CALLBACK_URL", hide_env_values = true)]
     pub api_channel_callback_url: Option<String>,
     /// Standard Webhooks secret (`whsec_…` or any string) signing callbacks.
     #[arg(long, env = "API_CHANNEL_SECRET", hide_env_values = true)]
@@ -116,7 +121,7 @@ pub struct Settings {
     pub default_division: Option<String>,
     /// OpenAI-compatible API base, e.g. `https://api.openai.com/v1` or
     /// `http://127.0.0.1:11434/v1` (Ollama). Enables the LLM.
-    #[arg(long, env = "LLM_BASE_URL")]
+    #[arg(long, env = "LLM_BASE_URL", hide_env_values = true)]
     pub llm_base_url: Option<String>,
     /// API key for the LLM endpoint (sent as a bearer token).
     #[arg(long, env = "LLM_API_KEY", hide_env_values = true)]
@@ -143,7 +148,8 @@ pub struct Settings {
     #[arg(
         long,
         env = "WHATSAPP_API_BASE",
-        default_value = "https://graph.facebook.com/v23.0"
+        default_value = "https://graph.facebook.com/v23.0",
+        hide_env_values = true
     )]
     pub whatsapp_api_base: String,
     /// Messages per second per business number.
@@ -165,6 +171,22 @@ pub struct Settings {
     /// window, as `name:language` (e.g. `reengage:en_US`).
     #[arg(long, env = "WHATSAPP_REENGAGE_TEMPLATE")]
     pub whatsapp_reengage_template: Option<String>,
+    /// Hosts media download URLs may point at (comma-separated; an entry
+    /// covers its subdomains). The access token goes to these and the
+    /// Graph API base's host only; a download URL elsewhere is refused.
+    #[arg(
+        long,
+        env = "WHATSAPP_MEDIA_HOSTS",
+        default_value = "lookaside.fbsbx.com"
+    )]
+    pub whatsapp_media_hosts: String,
+    /// Bearer token `/metrics` requires. Unset: `/metrics` is open.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Wrong bearer tokens allowed per client address per minute (bursts
+    /// of as many); beyond, every token from that address is answered 429.
+    #[arg(long, env = "BATON_AUTH_FAILURE_LIMIT", default_value = "20")]
+    pub auth_failure_limit: String,
 }
 
 /// The WhatsApp channel, when configured.
@@ -180,6 +202,7 @@ pub struct WhatsappConfig {
     pub pair_interval: Duration,
     pub confirm_wait: Duration,
     pub reengage_template: Option<baton_channel::Template>,
+    pub media_hosts: Vec<String>,
 }
 
 /// The LLM endpoint, when configured.
@@ -217,6 +240,14 @@ pub struct ApiChannelConfig {
     pub mps: u32,
 }
 
+/// Who may call what: `/metrics`'s token and the failed-auth budget.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub metrics_token: Option<SecretString>,
+    /// Wrong tokens per client address per minute.
+    pub failure_limit: u32,
+}
+
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -238,6 +269,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub bot: BotSettings,
     pub whatsapp: Option<WhatsappConfig>,
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -296,8 +328,8 @@ fn parse_url(s: &str) -> Result<String, String> {
     let t = s.trim();
     match reqwest::Url::parse(t) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(t.to_string()),
-        Ok(_) => Err(format!("`{s}` is not an http(s) URL")),
-        Err(e) => Err(format!("`{s}` is not a URL: {e}")),
+        Ok(_) => Err(format!("`{}` is not an http(s) URL", redact_url(s))),
+        Err(e) => Err(format!("`{}` is not a URL: {e}", redact_url(s))),
     }
 }
 
@@ -386,6 +418,13 @@ impl Settings {
         let callback = non_empty(&self.api_channel_callback_url)
             .and_then(|u| p.check("API_CHANNEL_CALLBACK_URL", "an http(s) URL", parse_url(u)));
         let secret = non_empty(&self.api_channel_secret);
+        if let Some(sec) = secret {
+            p.check(
+                "API_CHANNEL_SECRET",
+                "whsec_ followed by base64, or a secret without the whsec_ prefix",
+                baton_channel_api::WebhookSecret::parse(sec).map(|_| ()),
+            );
+        }
         if callback.is_some() && secret.is_none() {
             p.0.push("API_CHANNEL_SECRET: missing (expected a signing secret when API_CHANNEL_CALLBACK_URL is set)".into());
         }
@@ -455,6 +494,17 @@ impl Settings {
             .unwrap_or_default();
         let bot = self.bot_settings(&mut p);
         let whatsapp = self.whatsapp_settings(&mut p);
+        let auth = AuthConfig {
+            metrics_token: non_empty(&self.metrics_token)
+                .map(|t| SecretString::from(t.to_string())),
+            failure_limit: p
+                .check(
+                    "BATON_AUTH_FAILURE_LIMIT",
+                    "a positive whole number",
+                    positive::<u32>(&self.auth_failure_limit),
+                )
+                .unwrap_or(1),
+        };
         if !p.0.is_empty() {
             return Err(p.0);
         }
@@ -507,6 +557,7 @@ impl Settings {
             outbox,
             bot,
             whatsapp,
+            auth,
         })
     }
 
@@ -600,6 +651,12 @@ impl Settings {
             pair_interval: pair_interval?,
             confirm_wait: confirm_wait?,
             reengage_template,
+            media_hosts: self
+                .whatsapp_media_hosts
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
         })
     }
 
@@ -691,7 +748,10 @@ impl Config {
         );
         s.push_str("channels:\n");
         match &self.api_channel {
-            Some(a) => s.push_str(&format!("  api: enabled (callback {})\n", a.callback_url)),
+            Some(a) => s.push_str(&format!(
+                "  api: enabled (callback {})\n",
+                redact_url(&a.callback_url)
+            )),
             None => s.push_str("  api: inbound only (API_CHANNEL_CALLBACK_URL not set)\n"),
         }
         match &self.whatsapp {
@@ -699,7 +759,7 @@ impl Config {
                 "  whatsapp: enabled (numbers {}, {} msg/s each, API {})\n",
                 w.phone_number_ids.join(", "),
                 w.mps,
-                w.api_base
+                redact_url(&w.api_base)
             )),
             None => s.push_str("  whatsapp: disabled (WHATSAPP_* not set)\n"),
         }
@@ -708,22 +768,21 @@ impl Config {
             self.bot.max_failures, self.bot.handover_on_kb_miss, self.bot.answer_threshold
         ));
         match &self.bot.llm {
-            Some(l) => s.push_str(&format!("llm: {} (model {})\n", l.base_url, l.model)),
+            Some(l) => s.push_str(&format!(
+                "llm: {} (model {})\n",
+                redact_url(&l.base_url),
+                l.model
+            )),
             None => s.push_str("llm: off (LLM_BASE_URL not set)\n"),
         }
         s
     }
 }
 
-/// Hides a password in a database URL.
+/// Hides the user-info (user name and password) of a URL, or of every
+/// URL in a text such as a driver's error.
 pub fn redact_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
+    baton_channel::redact_userinfo(url)
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ impl Llm {
                 if e.is_timeout() {
                     LlmError::Timeout
                 } else {
-                    LlmError::Request(e.to_string())
+                    LlmError::Request(crate::config::redact_url(&e.to_string()))
                 }
             })?;
         if !resp.status().is_success() {

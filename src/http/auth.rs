@@ -1,8 +1,10 @@
-//! Bearer-token authentication and per-token rate limiting for `/api/v1`.
+//! Bearer-token authentication, per-token rate limiting for `/api/v1`, and
+//! the failed-authentication budget per client address.
 
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use secrecy::ExposeSecret;
@@ -56,6 +58,36 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))
 }
 
+/// Checks the bearer token against `expected`; a wrong one spends the
+/// client address's failure budget, and an address without budget left
+/// is refused (429) before its token is looked at. Returns the token's hash.
+fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    expected: &secrecy::SecretString,
+) -> Result<[u8; 32], ApiError> {
+    // Absent only when the router is served without connection info
+    // (embedders); then there is no address to hold to a budget.
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = ip {
+        state.auth_failures.check(ip)?;
+    }
+    let given = token_hash(bearer(parts)?);
+    let expected = token_hash(expected.expose_secret());
+    // Comparing fixed-size hashes keeps the comparison's time
+    // independent of where the tokens differ.
+    if !baton_channel::constant_time_eq(&given, &expected) {
+        if let Some(ip) = ip {
+            state.auth_failures.record(ip);
+        }
+        return Err(ApiError::Unauthorized("invalid token".into()));
+    }
+    Ok(given)
+}
+
 /// The caller presented the admin token.
 pub struct Admin;
 
@@ -63,19 +95,22 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts)?;
-        let given = token_hash(token);
-        let expected = token_hash(state.admin_token.expose_secret());
-        // Comparing fixed-size hashes keeps the comparison's time
-        // independent of where the tokens differ.
-        if !constant_time_eq(&given, &expected) {
-            return Err(ApiError::Unauthorized("invalid token".into()));
-        }
+        let given = authenticate(parts, state, &state.admin_token)?;
         state.limiter.check(given)?;
         Ok(Admin)
     }
 }
 
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The caller may read `/metrics`: `METRICS_TOKEN` is unset, or presented.
+pub struct MetricsReader;
+
+impl FromRequestParts<AppState> for MetricsReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(expected) = &state.metrics_token {
+            authenticate(parts, state, expected)?;
+        }
+        Ok(MetricsReader)
+    }
 }

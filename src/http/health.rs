@@ -1,14 +1,14 @@
 //! Liveness, readiness and metrics.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
 use super::AppState;
-use crate::error::ApiError;
+use super::auth::MetricsReader;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,26 +21,43 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    s.store
-        .ping()
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
-    if let Some(w) = &s.whatsapp {
-        if !w.channel.token_ok() {
-            return Err(ApiError::Unavailable(
-                "whatsapp: the access token expired or was revoked (Graph error 190); set a new WHATSAPP_ACCESS_TOKEN".into(),
-            ));
+/// Says which part is down, never why in the driver's words (those may
+/// name hosts, users or databases); the detail goes to the log.
+async fn readyz(State(s): State<AppState>) -> Response {
+    let database = match s.store.ping().await {
+        Ok(()) => "ok",
+        Err(e) => {
+            let detail = crate::config::redact_url(&e.to_string());
+            tracing::warn!(error = %detail, "readiness: the database is unreachable");
+            "down"
         }
+    };
+    let whatsapp = match &s.whatsapp {
+        None => "disabled",
+        Some(w) if w.channel.token_ok() => "ok",
+        Some(_) => "token_rejected",
+    };
+    let mut down = Vec::new();
+    if database != "ok" {
+        down.push("the database is unreachable");
     }
-    Ok(Json(json!({
-        "status": "ready",
-        "database": "ok",
-        "whatsapp": if s.whatsapp.is_some() { "ok" } else { "disabled" },
-    })))
+    if whatsapp == "token_rejected" {
+        down.push("whatsapp: the access token expired or was revoked (Graph error 190); set a new WHATSAPP_ACCESS_TOKEN");
+    }
+    if down.is_empty() {
+        return Json(json!({"status": "ready", "database": database, "whatsapp": whatsapp}))
+            .into_response();
+    }
+    let body = json!({
+        "status": "unavailable",
+        "database": database,
+        "whatsapp": whatsapp,
+        "error": {"code": "unavailable", "message": down.join("; ")},
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }
 
-async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+async fn metrics(State(s): State<AppState>, _r: MetricsReader) -> impl IntoResponse {
     let depth = s.store.outbox_depth().await.unwrap_or(-1);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -2,6 +2,7 @@
 //! a body limit, and JSON errors for everything (unknown paths included).
 
 mod auth;
+mod auth_failures;
 mod conversations;
 mod divisions;
 mod guard;
@@ -28,6 +29,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::ApiLimiter;
+pub use auth_failures::AuthFailures;
 pub use json::JsonBody;
 pub use serve::serve;
 pub use whatsapp::WhatsappHook;
@@ -47,6 +49,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub admin_token: Arc<secrecy::SecretString>,
     pub limiter: Arc<ApiLimiter>,
+    /// Wrong tokens per client address (see [`AuthFailures`]).
+    pub auth_failures: Arc<AuthFailures>,
+    /// Required by `/metrics` when set.
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
     pub kb: Arc<crate::bot::kb::Kb>,
     /// The knowledge-base bot, when it is the one running (to tell it that
     /// divisions changed).
@@ -91,7 +97,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         ))
         .layer(middleware::from_fn(guard::json_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
         .with_state(state)
 }
@@ -121,6 +127,17 @@ impl MakeRequestId for RandomRequestId {
             .ok()
             .map(RequestId::new)
     }
+}
+
+/// The request's span names its path but not its query, which can carry
+/// secrets (Meta's handshake sends `hub.verify_token` there).
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        version = ?req.version(),
+    )
 }
 
 async fn not_found() -> ApiError {

@@ -16,12 +16,25 @@ use sha2::Sha256;
 pub struct WebhookSecret(Vec<u8>);
 
 impl WebhookSecret {
+    /// A `whsec_` secret whose key is not valid base64 is an error: used as
+    /// raw bytes instead, it would sign with a key the receiver (decoding
+    /// it as the standard says) does not have.
+    pub fn parse(secret: &str) -> Result<Self, String> {
+        match secret.strip_prefix("whsec_") {
+            Some(b64) => match STANDARD.decode(b64) {
+                Ok(key) if !key.is_empty() => Ok(WebhookSecret(key)),
+                Ok(_) => Err("the key after `whsec_` is empty".into()),
+                // The decoder's detail would quote a character of the key.
+                Err(_) => Err("the key after `whsec_` is not base64".into()),
+            },
+            None => Ok(WebhookSecret(secret.as_bytes().to_vec())),
+        }
+    }
+
+    /// For secrets already validated with [`Self::parse`] (and tests); an
+    /// invalid `whsec_` key falls back to the raw bytes.
     pub fn new(secret: &str) -> Self {
-        let key = secret
-            .strip_prefix("whsec_")
-            .and_then(|b64| STANDARD.decode(b64).ok())
-            .unwrap_or_else(|| secret.as_bytes().to_vec());
-        WebhookSecret(key)
+        Self::parse(secret).unwrap_or_else(|_| WebhookSecret(secret.as_bytes().to_vec()))
     }
 
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
@@ -91,6 +104,15 @@ mod tests {
         // A rotation header with one stale and one good signature verifies.
         let both = format!("v1,AAAA {sig}");
         assert!(right.verify("id1", 10, b"{}", &both));
+    }
+
+    #[test]
+    fn whsec_keys_must_be_base64() {
+        assert!(WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+        let err = WebhookSecret::parse("whsec_not base64!").unwrap_err();
+        assert!(err.contains("not base64"), "{err}");
+        assert!(WebhookSecret::parse("whsec_").is_err());
+        assert!(WebhookSecret::parse("any string at all").is_ok());
     }
 
     #[test]

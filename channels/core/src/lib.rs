@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 mod kinds;
 pub mod limits;
+mod secret;
 pub use kinds::{ChannelKind, Delivery, MessageKind};
+pub use secret::{constant_time_eq, redact_userinfo};
 
 /// A message a customer sent, normalized from any channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,9 +187,11 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// The reason is stored and logged, so the user-info of any URL quoted
+    /// in it (HTTP client errors quote theirs) is redacted here.
     pub fn retryable(reason: impl Into<String>) -> Self {
         SendError::Retryable {
-            reason: reason.into(),
+            reason: redact_userinfo(&reason.into()),
             retry_after: None,
             maybe_sent: false,
         }
@@ -196,7 +200,7 @@ impl SendError {
     /// A failure after which the provider may or may not have the message.
     pub fn maybe_sent(reason: impl Into<String>) -> Self {
         SendError::Retryable {
-            reason: reason.into(),
+            reason: redact_userinfo(&reason.into()),
             retry_after: None,
             maybe_sent: true,
         }
@@ -205,7 +209,7 @@ impl SendError {
     pub fn permanent(code: Option<String>, reason: impl Into<String>) -> Self {
         SendError::Permanent {
             code,
-            reason: reason.into(),
+            reason: redact_userinfo(&reason.into()),
         }
     }
 

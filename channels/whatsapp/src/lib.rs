@@ -13,6 +13,7 @@ pub mod signature;
 
 pub use payload::{ParseError, StatusEvent, WebhookEvent, parse_webhook};
 pub use send::{
-    OUTSIDE_WINDOW, RETRYABLE_CODES, TOKEN_EXPIRED, WhatsappChannel, classify_error, message_body,
+    DEFAULT_MEDIA_HOSTS, OUTSIDE_WINDOW, RETRYABLE_CODES, TOKEN_EXPIRED, WhatsappChannel,
+    classify_error, message_body,
 };
 pub use signature::{SignatureError, sign, verify_handshake, verify_signature};

@@ -43,6 +43,25 @@ pub struct WhatsappChannel {
     token_bad_at: Arc<AtomicU64>,
     /// See [`Channel::confirmation_wait`].
     confirmation_wait: Duration,
+    /// Where media download URLs may point (see [`Self::with_media_hosts`]).
+    media_hosts: Arc<Vec<String>>,
+}
+
+/// Meta's media CDN, where the media lookup's download URLs point.
+pub const DEFAULT_MEDIA_HOSTS: &[&str] = &["lookaside.fbsbx.com"];
+
+/// Percent-encodes everything but unreserved characters, so the value
+/// stays one path segment (`/`, `?` and `#` cannot escape it).
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn now_ms() -> u64 {
@@ -179,6 +198,7 @@ impl WhatsappChannel {
             message_urls: Arc::new(message_urls),
             token_bad_at: Arc::new(AtomicU64::new(0)),
             confirmation_wait: Duration::from_secs(30),
+            media_hosts: Arc::new(DEFAULT_MEDIA_HOSTS.iter().map(|h| h.to_string()).collect()),
         }
     }
 
@@ -301,16 +321,49 @@ impl WhatsappChannel {
         self.post(number, &body).await.map(|_| ())
     }
 
+    /// Hosts (besides the Graph API base's own) that media download URLs
+    /// may point at; the access token is sent to no other. An entry also
+    /// covers its subdomains.
+    pub fn with_media_hosts(mut self, hosts: Vec<String>) -> Self {
+        self.media_hosts = Arc::new(hosts);
+        self
+    }
+
+    fn media_host_allowed(&self, url: &reqwest::Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let base_host = reqwest::Url::parse(&self.api_base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        base_host.as_deref() == Some(host.as_str())
+            || self.media_hosts.iter().any(|h| {
+                let h = h.to_ascii_lowercase();
+                host == h
+                    || host
+                        .strip_suffix(h.as_str())
+                        .is_some_and(|sub| sub.ends_with('.'))
+            })
+    }
+
     /// Meta's two-step media download: the media id's short-lived URL, then
-    /// the bytes from it; both requests carry the access token.
+    /// the bytes from it; both requests carry the access token. The id is
+    /// one path segment however it is spelled, and a download URL on a host
+    /// outside the allowed ones is refused: the token goes to Meta only.
     pub async fn download_media(
         &self,
         media_id: &str,
     ) -> Result<(String, reqwest::Response), SendError> {
-        let meta_url = format!("{}/{media_id}", self.api_base);
+        if matches!(media_id, "" | "." | "..") {
+            return Err(SendError::permanent(None, "invalid media id"));
+        }
+        let meta_url =
+            reqwest::Url::parse(&format!("{}/{}", self.api_base, encode_segment(media_id)))
+                .map_err(|e| SendError::permanent(None, format!("bad media lookup URL: {e}")))?;
         let info = self
             .client
-            .get(&meta_url)
+            .get(meta_url)
             .bearer_auth(self.token.as_str())
             .timeout(Duration::from_secs(20))
             .send()
@@ -328,7 +381,17 @@ impl WhatsappChannel {
             .map_err(|e| SendError::permanent(None, format!("unreadable media lookup: {e}")))?;
         let url = v["url"]
             .as_str()
-            .ok_or_else(|| SendError::permanent(None, "media lookup without url"))?;
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .ok_or_else(|| SendError::permanent(None, "media lookup without a valid url"))?;
+        if !self.media_host_allowed(&url) {
+            return Err(SendError::permanent(
+                None,
+                format!(
+                    "media download URL on host {} refused: not a Meta media host (WHATSAPP_MEDIA_HOSTS)",
+                    url.host_str().unwrap_or("?")
+                ),
+            ));
+        }
         let mime = v["mime_type"]
             .as_str()
             .unwrap_or("application/octet-stream")
