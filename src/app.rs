@@ -196,6 +196,7 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = watch::channel(false);
     router.spawn_recovery(Duration::from_secs(5), stop_rx.clone());
     spawn_kb_sync(kb.clone(), store.clone(), stop_rx.clone());
+    spawn_receipt_pruning(store.clone(), stop_rx.clone());
     tokio::spawn(outbox.clone().run_renewer(stop_rx.clone()));
     let poller = tokio::spawn(outbox.clone().run_poller(
         options.poll_every,
@@ -296,6 +297,26 @@ fn spawn_kb_sync(kb: Arc<Kb>, store: Store, mut stop: watch::Receiver<bool>) {
                 Ok(true) => tracing::info!(articles = kb.index().len(), "knowledge base reloaded"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "checking the knowledge base failed"),
+            }
+        }
+    });
+}
+
+/// Prunes status receipts every ten minutes (see
+/// `Store::prune_status_receipts`): parked ones after an hour, all after a
+/// week, so statuses for ids Baton never sent cannot pile up.
+fn spawn_receipt_pruning(store: Store, mut stop: watch::Receiver<bool>) {
+    const HOUR_MS: i64 = 3_600_000;
+    tokio::spawn(async move {
+        loop {
+            match store.prune_status_receipts(HOUR_MS, 7 * 24 * HOUR_MS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "pruned status receipts"),
+                Err(e) => tracing::warn!(error = %e, "pruning status receipts failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+                _ = stop.changed() => return,
             }
         }
     });

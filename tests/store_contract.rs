@@ -198,6 +198,10 @@ on_both_backends!(
 
 async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
     let (s, _dir) = store(backend).await;
+    a_status_that_outruns_its_send_is_applied_later_on(&s).await;
+}
+
+async fn a_status_that_outruns_its_send_is_applied_later_on(s: &Store) {
     let got = s
         .ingest_batch(&[inbound("p1", "+6")])
         .await
@@ -264,7 +268,69 @@ async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
     );
 }
 
-on_both_backends!(a_status_that_outruns_its_send_is_applied_later);
+/// Receipts do not pile up: statuses parked for sends never recorded go
+/// after an hour, every receipt after a week.
+async fn status_receipts_are_pruned_by_age(backend: Backend) {
+    let (s, _dir) = store(backend).await;
+    a_status_that_outruns_its_send_is_applied_later_on(&s).await;
+    let unknown = baton_channel::StatusUpdate {
+        channel: ChannelKind::Api,
+        channel_message_id: "ext-nobody".into(),
+        delivery: Delivery::Read,
+        error: None,
+        at_ms: None,
+        idempotency_key: None,
+    };
+    s.apply_statuses(std::slice::from_ref(&unknown), &["read"])
+        .await
+        .unwrap();
+    let receipts = || async {
+        s.db()
+            .fetch_all(
+                "SELECT external_id FROM status_receipts ORDER BY external_id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.text("external_id").unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(receipts().await, ["ext-123", "ext-nobody"]);
+    const HOUR: i64 = 3_600_000;
+    assert_eq!(
+        s.prune_status_receipts(HOUR, 168 * HOUR).await.unwrap(),
+        0,
+        "all fresh"
+    );
+    let age = |ms: i64| {
+        let s = &s;
+        async move {
+            s.db()
+                .execute(
+                    "UPDATE status_receipts SET received_at = $1",
+                    baton::params![s.now() - ms],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    age(2 * HOUR).await;
+    assert_eq!(s.prune_status_receipts(HOUR, 168 * HOUR).await.unwrap(), 1);
+    assert_eq!(
+        receipts().await,
+        ["ext-123"],
+        "the parked one for nobody went"
+    );
+    age(169 * HOUR).await;
+    assert_eq!(s.prune_status_receipts(HOUR, 168 * HOUR).await.unwrap(), 1);
+    assert!(receipts().await.is_empty());
+}
+
+on_both_backends!(
+    a_status_that_outruns_its_send_is_applied_later,
+    status_receipts_are_pruned_by_age
+);
 
 /// Fencing: a claim that ran out and was taken over can no longer record
 /// an outcome, so a late failure of the first holder never undoes the

@@ -24,6 +24,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0002_kb"),
     migration!("0003_status_receipts"),
     migration!("0004_outbox_fencing"),
+    migration!("0005_status_receipts_age"),
 ];
 
 impl Store {

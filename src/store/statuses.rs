@@ -76,6 +76,37 @@ impl Store {
         Ok(moved)
     }
 
+    /// Deletes receipts nobody needs any more: statuses parked for a send
+    /// that was never recorded (a status outruns its send by moments, so
+    /// after `parked_ms` it never will be), and every receipt older than
+    /// `kept_ms` (Meta stops retrying a webhook after seven days; a later
+    /// replay could only repeat progress, which never moves backwards).
+    /// Returns how many were deleted.
+    pub async fn prune_status_receipts(
+        &self,
+        parked_ms: i64,
+        kept_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let parked = tx
+            .execute(
+                "DELETE FROM status_receipts WHERE received_at < $1 AND NOT EXISTS (
+                    SELECT 1 FROM messages m
+                    WHERE m.channel_message_id = status_receipts.external_id AND m.direction = 'out')",
+                params![now - parked_ms],
+            )
+            .await?;
+        let old = tx
+            .execute(
+                "DELETE FROM status_receipts WHERE received_at < $1",
+                params![now - kept_ms],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(parked + old)
+    }
+
     /// A status names our send by its idempotency key while the send's own
     /// answer (with the provider's id) never reached us — it timed out, or
     /// the connection dropped after the request left. The provider has the
