@@ -222,6 +222,7 @@ pub async fn run_with(
         admin_token: Arc::new(admin_token),
         limiter: Arc::new(ApiLimiter::new(config.api_rate_limit)),
         auth_failures: Arc::new(AuthFailures::new(config.auth.failure_limit)),
+        trust_forwarded_for: config.auth.trust_forwarded_for,
         metrics_token: config.auth.metrics_token.clone().map(Arc::new),
         kb,
         bot: kb_bot,

@@ -187,6 +187,12 @@ pub struct Settings {
     /// of as many); beyond, every token from that address is answered 429.
     #[arg(long, env = "BATON_AUTH_FAILURE_LIMIT", default_value = "20")]
     pub auth_failure_limit: String,
+    /// Behind a reverse proxy: key the failed-token budget by the client
+    /// address the proxy appends to `X-Forwarded-For` (its last entry)
+    /// instead of the proxy's own address. Only set it when every request
+    /// comes through a proxy that appends it.
+    #[arg(long, env = "BATON_TRUST_FORWARDED_FOR", default_value = "false")]
+    pub trust_forwarded_for: String,
 }
 
 /// The WhatsApp channel, when configured.
@@ -246,6 +252,8 @@ pub struct AuthConfig {
     pub metrics_token: Option<SecretString>,
     /// Wrong tokens per client address per minute.
     pub failure_limit: u32,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
 }
 
 /// Validated configuration.
@@ -504,6 +512,13 @@ impl Settings {
                     positive::<u32>(&self.auth_failure_limit),
                 )
                 .unwrap_or(1),
+            trust_forwarded_for: p
+                .check(
+                    "BATON_TRUST_FORWARDED_FOR",
+                    "true or false",
+                    parse_bool(&self.trust_forwarded_for),
+                )
+                .unwrap_or(false),
         };
         if !p.0.is_empty() {
             return Err(p.0);

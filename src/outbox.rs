@@ -40,29 +40,6 @@ pub struct Pacing {
     pub per_recipient: Option<(Duration, u32)>,
 }
 
-/// Whether a bot message's send must re-read who owns the conversation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Ownership {
-    Recheck,
-    /// Checked by the bot turn's transaction, which committed at this
-    /// instant; trusted only while that is recent (see `TURN_CHECK_FRESH`).
-    CheckedByTurn(Instant),
-}
-
-/// How long after its turn committed a bot reply may leave without reading
-/// the owner again. A reply that waited longer (for a send slot, behind
-/// other rows) re-checks, so a takeover during the wait still wins.
-const TURN_CHECK_FRESH: Duration = Duration::from_millis(25);
-
-impl Ownership {
-    fn must_recheck(self) -> bool {
-        match self {
-            Ownership::Recheck => true,
-            Ownership::CheckedByTurn(at) => at.elapsed() > TURN_CHECK_FRESH,
-        }
-    }
-}
-
 #[derive(Clone)]
 pub struct Outbox {
     inner: Arc<Inner>,
@@ -78,11 +55,13 @@ struct Inner {
     /// Outcomes of attempts are recorded through the hot path's group
     /// commit.
     writer: Writer,
-    /// Rows this process holds a claim on, from dispatch until their
-    /// outcome is recorded: row id → (fencing token, lease end). The
-    /// renewer keeps these leases alive however long a row waits here (for
-    /// a send slot, the per-customer pacing, earlier rows of its
-    /// conversation), so no other worker or instance claims it meanwhile.
+    /// Rows in flight in this process, from dispatch until their task is
+    /// done with them: row id → (fencing token of the current claim, lease
+    /// end). One task per row: the poller never dispatches a row that is
+    /// here (a re-claim only refreshes its token). The renewer keeps these
+    /// leases alive however long a row waits (for a send slot, the
+    /// per-customer pacing, earlier rows of its conversation), so no other
+    /// worker or instance claims it meanwhile.
     held: Mutex<HashMap<i64, (i64, i64)>>,
 }
 
@@ -136,7 +115,10 @@ impl Outbox {
     /// Sends rows this process already holds the lease on. Rows of one
     /// conversation go out one after another, in order (a bot answer and
     /// its follow-up question must not swap); conversations in parallel.
+    /// A row already in flight here is not sent twice: its entry takes the
+    /// new claim's token and the task that has it carries on.
     pub fn dispatch(&self, rows: Vec<OutboxRow>) {
+        let rows = self.hold(rows);
         let mut groups: Vec<(Option<i64>, Vec<OutboxRow>)> = Vec::new();
         for row in rows {
             let conversation = serde_json::from_str::<serde_json::Value>(&row.payload)
@@ -151,28 +133,23 @@ impl Outbox {
             }
         }
         for (_, list) in groups {
-            self.send_in_order(list, Ownership::Recheck);
+            self.send_in_order(list);
         }
     }
 
-    /// Sends the rows of one bot turn the writer has just applied under the
-    /// ownership rule, in order. An attempt that starts within
-    /// `TURN_CHECK_FRESH` of now does not read the conversation's owner
-    /// again: the turn's own transaction checked it a moment ago, and the
-    /// re-read (a cold read while writes commit) cost more than any other
-    /// query per message. Later attempts and retries re-check.
-    pub fn dispatch_turn(&self, rows: Vec<OutboxRow>) {
-        if !rows.is_empty() {
-            self.send_in_order(rows, Ownership::CheckedByTurn(Instant::now()));
-        }
-    }
-
-    fn send_in_order(&self, rows: Vec<OutboxRow>, ownership: Ownership) {
-        self.hold(&rows);
-        let this = self.clone();
+    fn send_in_order(&self, rows: Vec<OutboxRow>) {
+        // Released as each row is done, and all at once should the task
+        // end early (a panic): a row left in `held` would be renewed forever
+        // and never claimed again.
+        let mut guard = Released {
+            outbox: self.clone(),
+            ids: rows.iter().rev().map(|r| r.id).collect(),
+        };
         tokio::spawn(async move {
             for row in rows {
-                this.deliver(row, ownership).await;
+                guard.outbox.deliver(&row).await;
+                guard.ids.pop();
+                guard.outbox.held().remove(&row.id);
             }
         });
     }
@@ -218,12 +195,11 @@ impl Outbox {
         }
     }
 
-    async fn deliver(&self, row: OutboxRow, ownership: Ownership) {
+    async fn deliver(&self, row: &OutboxRow) {
         let result = match self.inner.permits.clone().acquire_owned().await {
-            Ok(_permit) => self.try_deliver(&row, ownership).await,
+            Ok(_permit) => self.try_deliver(row).await,
             Err(_) => Ok(()),
         };
-        self.release(&row);
         if let Err(e) = result {
             // The outcome could not be recorded; the lease will expire and
             // the row will be sent again (at least once, never lost).
@@ -238,39 +214,53 @@ impl Outbox {
         self.inner.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn hold(&self, rows: &[OutboxRow]) {
+    /// Registers claimed rows as in flight here; returns those that were
+    /// not already (the others only take the new claim's token).
+    fn hold(&self, rows: Vec<OutboxRow>) -> Vec<OutboxRow> {
         let mut held = self.held();
-        for r in rows {
-            held.insert(r.id, (r.token, r.lease_until));
-        }
+        rows.into_iter()
+            .filter(|r| held.insert(r.id, (r.token, r.lease_until)).is_none())
+            .collect()
     }
 
-    fn release(&self, row: &OutboxRow) {
-        let mut held = self.held();
-        if held.get(&row.id).is_some_and(|(t, _)| *t == row.token) {
-            held.remove(&row.id);
-        }
+    /// The token of this process's current claim on a row in flight here.
+    fn token(&self, id: i64) -> Option<i64> {
+        self.held().get(&id).map(|(token, _)| *token)
     }
 
-    /// Whether this process still holds `row`'s claim, with at least half a
-    /// lease to go (renewed here if not): the last check before the row is
-    /// handed to its channel. The renewer keeps the lease alive during the
-    /// send itself, until the outcome is recorded.
-    async fn still_held(&self, row: &OutboxRow) -> Result<bool, crate::store::StoreError> {
-        let lease = self.lease_ms();
-        let until = match self.held().get(&row.id) {
-            Some((token, until)) if *token == row.token => *until,
-            _ => return Ok(false),
+    /// The last check before a row is handed to its channel, one read: is
+    /// the claim still this process's (a status may have settled the row,
+    /// another instance may have claimed it), with at least half a lease
+    /// to go (renewed here if not), and — for a bot message — may the bot
+    /// still speak (the ownership rule: a takeover committed before this
+    /// read wins). The renewer keeps the lease alive during the send.
+    async fn send_check(
+        &self,
+        row: &OutboxRow,
+        out: &Outbound,
+    ) -> Result<SendCheck, crate::store::StoreError> {
+        let Some(token) = self.token(row.id) else {
+            return Ok(SendCheck::NotOurs);
         };
-        if until - self.inner.store.now() >= lease / 2 {
-            return Ok(true);
+        let store = &self.inner.store;
+        let Some((until, bot_may_speak)) = store
+            .claim_state(row.id, token, out.conversation_id)
+            .await?
+        else {
+            self.held().remove(&row.id);
+            return Ok(SendCheck::NotOurs);
+        };
+        if out.author == "bot" && !bot_may_speak {
+            return Ok(SendCheck::HumanOwns);
         }
-        let renewed = self
-            .inner
-            .store
-            .renew_leases(&[(row.id, row.token)], lease)
-            .await?;
-        Ok(self.note_renewals(&[(row.id, row.token)], &renewed) == 1)
+        let lease = self.lease_ms();
+        if until - store.now() < lease / 2 {
+            let renewed = store.renew_leases(&[(row.id, token)], lease).await?;
+            if self.note_renewals(&[(row.id, token)], &renewed) == 0 {
+                return Ok(SendCheck::NotOurs);
+            }
+        }
+        Ok(SendCheck::Send)
     }
 
     /// Applies the result of a renewal to the held map; returns how many
@@ -327,14 +317,10 @@ impl Outbox {
         }
     }
 
-    async fn try_deliver(
-        &self,
-        row: &OutboxRow,
-        ownership: Ownership,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn try_deliver(&self, row: &OutboxRow) -> Result<(), crate::store::StoreError> {
         let started_at = self.inner.store.now();
         let clock = Instant::now();
-        let Some((outcome, detail)) = self.attempt(row, ownership).await? else {
+        let Some((outcome, detail)) = self.attempt(row).await? else {
             return Ok(());
         };
         let attempt = Attempt {
@@ -379,10 +365,14 @@ impl Outbox {
         let deadline = Instant::now() + Duration::from_secs(120);
         let mut wait = Duration::from_millis(100);
         loop {
+            // Under the current claim: this process's poller may have
+            // re-claimed the row (a new token) while the database was away.
+            let mut current = row.clone();
+            current.token = self.token(row.id).unwrap_or(row.token);
             let result = self
                 .inner
                 .writer
-                .outcome(row.clone(), outcome.clone(), attempt.clone())
+                .outcome(current, outcome.clone(), attempt.clone())
                 .await;
             match result {
                 Ok(()) => return Ok(()),
@@ -406,7 +396,6 @@ impl Outbox {
     async fn attempt(
         &self,
         row: &OutboxRow,
-        ownership: Ownership,
     ) -> Result<Option<(Outcome, Option<String>)>, crate::store::StoreError> {
         let inner = &self.inner;
         let store = &inner.store;
@@ -442,26 +431,23 @@ impl Outbox {
             limiter.until_key_ready(&destination).await;
         }
         store.hooks().at(crate::hooks::Point::OutboxPaced).await;
-        // Fencing: however long the row waited, it is handed to its channel
-        // only under a claim that is still this process's.
-        if !self.still_held(row).await? {
-            return Ok(None);
-        }
-        // The ownership rule's last check, after any wait for pacing: a bot
-        // reply computed before a human took over is dropped here, never
-        // sent (a second bubble held back by the per-customer limit too).
-        if out.author == "bot"
-            && ownership.must_recheck()
-            && !store.bot_may_speak_now(out.conversation_id).await?
-        {
-            let reason = "not sent: a human took over the conversation".to_string();
-            return Ok(Some((
-                Outcome::Failed {
-                    state: "dropped",
-                    reason,
-                },
-                None,
-            )));
+        // However long the row waited, it is handed to its channel only
+        // under a claim that is still this process's, and a bot reply only
+        // while the bot may speak (a second bubble held back by the
+        // per-customer limit too).
+        match self.send_check(row, &out).await? {
+            SendCheck::Send => {}
+            SendCheck::NotOurs => return Ok(None),
+            SendCheck::HumanOwns => {
+                let reason = "not sent: a human took over the conversation".to_string();
+                return Ok(Some((
+                    Outcome::Failed {
+                        state: "dropped",
+                        reason,
+                    },
+                    None,
+                )));
+            }
         }
         let result =
             match tokio::time::timeout(inner.config.send_timeout, route.channel.send(&out)).await {
@@ -509,6 +495,31 @@ impl Outbox {
                 (dead(why.clone()), Some(why))
             }
         }))
+    }
+}
+
+/// What the last check before a send found.
+enum SendCheck {
+    Send,
+    /// The claim passed to another worker, or the row was settled.
+    NotOurs,
+    /// A bot message whose conversation a human owns now.
+    HumanOwns,
+}
+
+/// Removes a group's remaining rows (last first) from `held` when its task
+/// ends, however it ends.
+struct Released {
+    outbox: Outbox,
+    ids: Vec<i64>,
+}
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        let mut held = self.outbox.held();
+        for id in &self.ids {
+            held.remove(id);
+        }
     }
 }
 

@@ -312,7 +312,7 @@ impl Router {
             .await
             .map_err(crate::store::StoreError::Decode)?;
         match applied {
-            TurnOutcome::Applied(rows) => inner.outbox.dispatch_turn(rows),
+            TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),
             TurnOutcome::Dropped => {
                 tracing::info!(
                     message_id,

@@ -66,6 +66,42 @@ async fn wrong_tokens_are_limited_per_address(backend: Backend) {
     app.stop().await;
 }
 
+/// Behind a proxy every request comes from the proxy's address: with
+/// `BATON_TRUST_FORWARDED_FOR` the budget is kept per client address the
+/// proxy appended, so one guesser does not lock everyone out.
+async fn behind_a_proxy_the_budget_is_per_forwarded_client(backend: Backend) {
+    let app = Setup::new(backend)
+        .arg("auth-failure-limit", "3")
+        .arg("trust-forwarded-for", "true")
+        .start()
+        .await;
+    let proxy = client_from("127.0.0.4");
+    let via = |client_ip: &'static str, token: &'static str| {
+        proxy
+            .get(app.url("/api/v1/conversations"))
+            .bearer_auth(token)
+            // What the client claimed first, then what the proxy saw.
+            .header("x-forwarded-for", format!("198.51.100.1, {client_ip}"))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            via("203.0.113.7", "wrong")
+                .await
+                .expect("request")
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    assert_eq!(
+        via("203.0.113.8", ADMIN).await.expect("request").status(),
+        200
+    );
+    app.stop().await;
+}
+
 async fn the_failure_budget_is_configurable(backend: Backend) {
     let app = Setup::new(backend)
         .arg("auth-failure-limit", "3")
@@ -137,6 +173,7 @@ async fn metrics_token(backend: Backend) {
 
 on_both_backends!(
     wrong_tokens_are_limited_per_address,
+    behind_a_proxy_the_budget_is_per_forwarded_client,
     the_failure_budget_is_configurable,
     metrics_token
 );

@@ -181,3 +181,65 @@ async fn two_instances_never_send_the_same_row() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Two gateways on one PostgreSQL polling the same due rows (queued with
+/// no lease, as retries are): each row is claimed by one of them and sent
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL suite: set BATON_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn two_instances_share_due_rows_without_sending_one_twice() {
+    let receiver = Receiver::start().await;
+    let setup = |backend| {
+        let mut s = Setup::new(backend)
+            .callback(&receiver.url("/callback"), "share-secret")
+            .arg("outbox-lease", "1s");
+        s.options.poll_every = std::time::Duration::from_millis(20);
+        s
+    };
+    let a = setup(Backend::Postgres).start().await;
+    let b = setup(Backend::Postgres).same_database(&a).start().await;
+    let id = a.converse("share-1", "+628222", "hello").await;
+    wait_until("the bot's answer is delivered", || async {
+        receiver.accepted().len() == 1
+    })
+    .await;
+    let store = Store::open(&a.database_url, 1, Arc::new(SystemClock))
+        .await
+        .expect("store");
+    let texts: Vec<String> = (1..=60).map(|i| format!("due {i}")).collect();
+    let drafts: Vec<baton::store::NewOutbound> = texts
+        .iter()
+        .map(|t| baton::store::NewOutbound {
+            author: baton::conversation::Author::Agent,
+            agent_id: None,
+            text: t.clone(),
+            quick_replies: vec![],
+            reply_to: None,
+            meta: None,
+            template: None,
+            media: None,
+        })
+        .collect();
+    let mut tx = store.begin().await.expect("tx");
+    store
+        .queue_outbound(&mut tx, id, &drafts, None)
+        .await
+        .expect("queue");
+    tx.commit().await.expect("commit");
+    wait_until("every due row is sent", || async {
+        pending_outbox_rows(&store).await == 0
+    })
+    .await;
+    let got: Vec<Value> = receiver.accepted().iter().map(|r| r.json()).collect();
+    let seen = counts(got.iter().filter_map(|v| v["data"]["text"].as_str()));
+    for t in &texts {
+        assert_eq!(
+            seen.get(t),
+            Some(&1),
+            "{t} delivered exactly once: {seen:?}"
+        );
+    }
+    store.close().await;
+    b.stop().await;
+    a.stop().await;
+}

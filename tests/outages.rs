@@ -192,6 +192,19 @@ async fn postgres_outage_under_webhook_load() {
         (0..TOTAL).all(|i| by.contains_key(&customer(i)))
     })
     .await;
+    // Once nothing is left to send, nothing more can reach a customer.
+    wait_until("nothing is left to send", || async {
+        store
+            .db()
+            .fetch_optional(
+                "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'",
+                &[],
+            )
+            .await
+            .expect("query")
+            .is_some_and(|r| r.i64("n").expect("n") == 0)
+    })
+    .await;
     let by = replies_per_customer();
     let twice: Vec<_> = by.iter().filter(|(_, n)| **n > 1).collect();
     assert!(

@@ -68,10 +68,14 @@ fn authenticate(
 ) -> Result<[u8; 32], ApiError> {
     // Absent only when the router is served without connection info
     // (embedders); then there is no address to hold to a budget.
-    let ip = parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    let ip = match state.trust_forwarded_for {
+        true => forwarded_for(parts).or(peer),
+        false => peer,
+    };
     if let Some(ip) = ip {
         state.auth_failures.check(ip)?;
     }
@@ -86,6 +90,13 @@ fn authenticate(
         return Err(ApiError::Unauthorized("invalid token".into()));
     }
     Ok(given)
+}
+
+/// The client address a trusted proxy appended to `X-Forwarded-For` (the
+/// last entry: earlier ones are whatever the client claimed).
+fn forwarded_for(parts: &Parts) -> Option<std::net::IpAddr> {
+    let last_header = parts.headers.get_all("x-forwarded-for").iter().next_back()?;
+    last_header.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
 /// The caller presented the admin token.

@@ -51,6 +51,8 @@ pub struct AppState {
     pub limiter: Arc<ApiLimiter>,
     /// Wrong tokens per client address (see [`AuthFailures`]).
     pub auth_failures: Arc<AuthFailures>,
+    /// Key that budget by `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
     /// Required by `/metrics` when set.
     pub metrics_token: Option<Arc<secrecy::SecretString>>,
     pub kb: Arc<crate::bot::kb::Kb>,

@@ -270,7 +270,8 @@ impl Store {
             let n = tx
                 .execute(
                     "UPDATE outbox SET lease_until = $3, updated_at = $4
-                     WHERE id = $1 AND lease_token = $2 AND state = 'pending'",
+                     WHERE id = $1 AND lease_token = $2 AND state = 'pending'
+                       AND lease_until IS NOT NULL",
                     params![id, token, until, now],
                 )
                 .await?;
@@ -496,18 +497,33 @@ impl Store {
             .map_or(Ok(0), |r| r.i64("n"))
     }
 
-    /// Whether a conversation's bot may speak now (the delivery worker's
-    /// last check before a bot message leaves).
-    pub async fn bot_may_speak_now(&self, conversation_id: i64) -> Result<bool, StoreError> {
-        let sql = format!(
-            "SELECT 1 AS ok FROM conversations WHERE id = $1 AND {}",
-            crate::conversation::bot_may_speak_sql("$2")
-        );
-        Ok(self
+    /// The state of a claim, read right before its row is sent: the lease
+    /// end while `token` is still the row's current claim and the row is
+    /// unfinished (else `None`), and whether the bot may speak in the row's
+    /// conversation now (the ownership rule, for a bot message's last
+    /// check).
+    pub async fn claim_state(
+        &self,
+        id: i64,
+        token: i64,
+        conversation_id: i64,
+    ) -> Result<Option<(i64, bool)>, StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT o.lease_until,
+                    (SELECT COUNT(*) FROM conversations WHERE id = $3 AND {}) AS bot_ok
+                 FROM outbox o
+                 WHERE o.id = $1 AND o.lease_token = $2 AND o.state = 'pending'
+                   AND o.lease_until IS NOT NULL",
+                crate::conversation::bot_may_speak_sql("$4")
+            )
+        });
+        let row = self
             .db
-            .fetch_optional(&sql, params![conversation_id, self.now()])
-            .await?
-            .is_some())
+            .fetch_optional(&SQL, params![id, token, conversation_id, self.now()])
+            .await?;
+        row.map(|r| Ok((r.i64("lease_until")?, r.i64("bot_ok")? > 0)))
+            .transpose()
     }
 }
 

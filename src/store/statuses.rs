@@ -24,9 +24,18 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut moved = 0;
         let (mut parked, mut dropped) = (0, 0);
+        // Every id's lock first, in one order: two webhooks naming the same
+        // ids in different orders would otherwise wait on each other.
+        let mut ids: Vec<(&str, &str)> = updates
+            .iter()
+            .map(|u| (u.channel.as_str(), u.channel_message_id.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for (channel, id) in ids {
+            self.lock_external_id(&mut tx, channel, id).await?;
+        }
         for (u, raw_status) in updates.iter().zip(raw) {
-            self.lock_external_id(&mut tx, u.channel.as_str(), &u.channel_message_id)
-                .await?;
             let target = tx
                 .fetch_optional(
                     "SELECT id FROM messages WHERE channel_message_id = $1 AND direction = 'out'",
@@ -120,34 +129,35 @@ impl Store {
         key: &str,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
+        // The id is taken only by a message still without one (checked in
+        // the same statement, so a retry's send recorded concurrently keeps
+        // its own id).
         let Some(row) = tx
             .fetch_optional(
-                "SELECT o.id, o.message_id, m.channel_message_id FROM outbox o
-                 JOIN messages m ON m.id = o.message_id
-                 WHERE o.idempotency_key = $1 AND o.channel = $2",
-                params![key, u.channel.as_str()],
+                "UPDATE messages SET channel_message_id = $3, updated_at = $4
+                 WHERE id = (SELECT message_id FROM outbox WHERE idempotency_key = $1 AND channel = $2)
+                   AND channel_message_id IS NULL
+                 RETURNING id",
+                params![key, u.channel.as_str(), u.channel_message_id.as_str(), now],
             )
             .await?
         else {
             return Ok(None);
         };
-        let message_id = row.i64("message_id")?;
-        if row.opt_text("channel_message_id")?.is_some() {
-            // Sent again meanwhile, under another id: this status is about
-            // a copy the customer also got; the message keeps its id.
-            return Ok(None);
-        }
+        let message_id = row.i64("id")?;
+        // A row still waiting to be retried is finished: the provider has
+        // the message. (One given up on or dropped keeps its state.)
         let settled = tx
             .execute(
                 "UPDATE outbox SET state = 'done', lease_until = NULL,
                     lease_token = lease_token + 1, last_error = NULL, updated_at = $2
-                 WHERE id = $1 AND state <> 'done'",
-                params![row.i64("id")?, now],
+                 WHERE idempotency_key = $1 AND state = 'pending'",
+                params![key, now],
             )
             .await?;
         if settled == 1 {
             tracing::info!(
-                outbox_id = row.i64("id")?,
+                message_id,
                 "a send whose answer was lost was confirmed by the provider's status"
             );
         }

@@ -334,9 +334,15 @@ impl WhatsappChannel {
             return false;
         };
         let host = host.to_ascii_lowercase();
-        let base_host = reqwest::Url::parse(&self.api_base)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        let base = reqwest::Url::parse(&self.api_base).ok();
+        // The token travels encrypted: https, or whatever the Graph base
+        // itself uses (a local stand-in in tests).
+        let scheme_ok =
+            url.scheme() == "https" || base.as_ref().is_some_and(|b| b.scheme() == url.scheme());
+        if !scheme_ok {
+            return false;
+        }
+        let base_host = base.and_then(|u| u.host_str().map(str::to_ascii_lowercase));
         base_host.as_deref() == Some(host.as_str())
             || self.media_hosts.iter().any(|h| {
                 let h = h.to_ascii_lowercase();
