@@ -114,10 +114,6 @@ async fn queued_bot_reply_is_dropped_after_takeover(backend: Backend) {
     })
     .await;
     store.take_over(conv, None).await.unwrap();
-    // A reply this old is past the turn's own ownership check
-    // (`TURN_CHECK_FRESH`, 25 ms) on any machine: the worker re-reads the
-    // owner. (A lower bound, not a window the test hopes to hit.)
-    tokio::time::sleep(Duration::from_millis(50)).await;
     held.release();
     app.wait_delivery(first, "bot", "delivered").await;
     let bot = app.wait_delivery(conv, "bot", "failed").await;
