@@ -9,10 +9,10 @@ use std::sync::{Arc, OnceLock};
 use baton_channel::Inbound;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::conversation::lifecycle::{TurnJob, TurnOutcome};
 use crate::metrics::Metrics;
-use crate::store::{
-    Attempt, Dialect, Ingested, OutboxRow, Outcome, Store, TurnJob, TurnOutcome, Write, Written,
-};
+use crate::store::{Attempt, Dialect, Ingested, OutboxRow, Outcome, Store, StoreError};
+use crate::writes::{Write, Written, apply_writes};
 
 pub struct WriteQueue<J, R> {
     tx: mpsc::Sender<(J, oneshot::Sender<R>)>,
@@ -160,7 +160,7 @@ pub type IngestHook = Box<dyn Fn(&Inbound, &Ingested) + Send + Sync>;
 /// and are spread by row.
 #[derive(Clone)]
 pub struct Writer {
-    queues: Arc<[WriteQueue<Write, Result<Written, String>>]>,
+    queues: Arc<[WriteQueue<Write, Result<Written, StoreError>>]>,
     on_ingested: Arc<OnceLock<IngestHook>>,
 }
 
@@ -176,6 +176,10 @@ pub fn contact_key(channel: baton_channel::ChannelKind, handle: &str) -> u64 {
     channel.as_str().hash(&mut h);
     handle.hash(&mut h);
     h.finish()
+}
+
+fn unexpected(w: Written) -> StoreError {
+    StoreError::Decode(format!("unexpected write result {w:?}"))
 }
 
 impl Writer {
@@ -199,7 +203,7 @@ impl Writer {
         metrics: Arc<Metrics>,
         hook: Arc<OnceLock<IngestHook>>,
         own_thread: bool,
-    ) -> WriteQueue<Write, Result<Written, String>> {
+    ) -> WriteQueue<Write, Result<Written, StoreError>> {
         // The hook starts routing tasks, which belong on the main runtime
         // even when the writer runs on its own thread.
         let main = tokio::runtime::Handle::current();
@@ -208,13 +212,17 @@ impl Writer {
                 (store.clone(), hook.clone(), metrics.clone(), main.clone());
             async move {
                 let started = std::time::Instant::now();
-                let applied = store.apply_writes(&writes).await;
+                let applied = apply_writes(&store, &writes).await;
                 metrics.write_batch(writes.len(), started.elapsed().as_micros() as u64);
                 let results = match applied {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::error!(error = %e, size = writes.len(), "a batch of writes failed");
-                        return vec![Err(e.to_string()); writes.len()];
+                        let e = e.to_string();
+                        return writes
+                            .iter()
+                            .map(|_| Err(StoreError::Unavailable(e.clone())))
+                            .collect();
                     }
                 };
                 writes
@@ -232,7 +240,7 @@ impl Writer {
                             // webhook's caller only needs the ids.
                             done.view = None;
                         }
-                        result.map_err(|e| e.to_string())
+                        result
                     })
                     .collect()
             }
@@ -246,38 +254,42 @@ impl Writer {
         }
     }
 
-    async fn run(&self, key: u64, write: Write) -> Result<Written, String> {
+    async fn run(&self, key: u64, write: Write) -> Result<Written, StoreError> {
         self.queues[(key % self.queues.len() as u64) as usize]
             .run(write)
             .await
-            .unwrap_or_else(|| Err("the gateway is shutting down".into()))
+            .unwrap_or_else(|| {
+                Err(StoreError::Unavailable(
+                    "the gateway is shutting down".into(),
+                ))
+            })
     }
 
     /// Stores an inbound message; resolves once committed.
-    pub async fn ingest(&self, m: Inbound) -> Result<Ingested, String> {
+    pub async fn ingest(&self, m: Inbound) -> Result<Ingested, StoreError> {
         let key = contact_key(m.channel, &m.contact.handle);
         match self.run(key, Write::Ingest(m)).await? {
             Written::Ingested(done) => Ok(done),
-            other => Err(format!("unexpected write result {other:?}")),
+            other => Err(unexpected(other)),
         }
     }
 
     /// Applies a bot turn; resolves once committed. `contact` is the
     /// conversation's [`contact_key`].
-    pub async fn turn(&self, contact: u64, job: TurnJob) -> Result<TurnOutcome, String> {
+    pub async fn turn(&self, contact: u64, job: TurnJob) -> Result<TurnOutcome, StoreError> {
         match self.run(contact, Write::Turn(job)).await? {
             Written::Turn(outcome) => Ok(outcome),
-            other => Err(format!("unexpected write result {other:?}")),
+            other => Err(unexpected(other)),
         }
     }
 
     /// Marks an inbound message routed without a bot turn; resolves once
     /// committed. (Each of these used to be a transaction of its own: every
     /// message to a conversation a human owns paid a commit.)
-    pub async fn routed(&self, contact: u64, message_id: i64) -> Result<(), String> {
+    pub async fn routed(&self, contact: u64, message_id: i64) -> Result<(), StoreError> {
         match self.run(contact, Write::Routed(message_id)).await? {
             Written::Recorded => Ok(()),
-            other => Err(format!("unexpected write result {other:?}")),
+            other => Err(unexpected(other)),
         }
     }
 
@@ -287,14 +299,14 @@ impl Writer {
         row: OutboxRow,
         outcome: Outcome,
         attempt: Attempt,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         let key = row.id as u64;
         match self
             .run(key, Write::Outcome(Box::new((row, outcome, attempt))))
             .await?
         {
             Written::Recorded => Ok(()),
-            other => Err(format!("unexpected write result {other:?}")),
+            other => Err(unexpected(other)),
         }
     }
 }

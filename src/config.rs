@@ -16,6 +16,8 @@ use secrecy::{ExposeSecret, SecretString};
 /// not `Debug`: it holds secrets in the clear.
 #[derive(Clone, Args)]
 pub struct Settings {
+    #[command(flatten)]
+    pub handover: crate::handover::HandoverArgs,
     /// Address the HTTP server listens on.
     #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
@@ -278,6 +280,7 @@ pub struct Config {
     pub bot: BotSettings,
     pub whatsapp: Option<WhatsappConfig>,
     pub auth: AuthConfig,
+    pub handover: crate::handover::HandoverConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -501,6 +504,11 @@ impl Settings {
             )
             .unwrap_or_default();
         let bot = self.bot_settings(&mut p);
+        let handover = self
+            .handover
+            .validate()
+            .map_err(|problems| p.0.extend(problems))
+            .unwrap_or_default();
         let whatsapp = self.whatsapp_settings(&mut p);
         let auth = AuthConfig {
             metrics_token: non_empty(&self.metrics_token)
@@ -573,6 +581,7 @@ impl Settings {
             bot,
             whatsapp,
             auth,
+            handover,
         })
     }
 

@@ -107,7 +107,21 @@ impl From<StoreError> for ApiError {
             StoreError::Db(sqlx::Error::PoolTimedOut) => {
                 ApiError::Unavailable("the database is busy; try again".into())
             }
+            StoreError::Unavailable(_) => {
+                ApiError::Unavailable("the database is unavailable; try again".into())
+            }
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::conversation::lifecycle::LifecycleError> for ApiError {
+    fn from(e: crate::conversation::lifecycle::LifecycleError) -> Self {
+        use crate::conversation::lifecycle::LifecycleError;
+        match e {
+            LifecycleError::Conflict(m) => ApiError::Conflict(m),
+            LifecycleError::NotFound => ApiError::NotFound("no such conversation".into()),
+            LifecycleError::Store(e) => e.into(),
         }
     }
 }

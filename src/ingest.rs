@@ -21,7 +21,7 @@ pub enum IngestError {
     /// The message could not be stored; the caller should answer 5xx so
     /// the provider redelivers.
     #[error("could not store the message: {0}")]
-    Store(String),
+    Store(#[from] crate::store::StoreError),
 }
 
 #[derive(Clone)]

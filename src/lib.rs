@@ -4,13 +4,23 @@
 //! # Layout
 //! - [`config`]: every environment variable, typed and validated.
 //! - [`app`]: wiring and graceful shutdown; [`app::run`] is the entry point.
-//! - [`conversation`]: the model and the ownership rule.
-//! - [`store`]: SQLite and PostgreSQL storage behind one `Store`.
+//! - [`conversation`]: the model, the ownership rule, and
+//!   [`conversation::lifecycle`], the one place a conversation's status or
+//!   assignee changes.
+//! - [`store`]: SQLite and PostgreSQL persistence behind one `Store`; it
+//!   decides nothing.
+//! - [`writes`]: the hot path's writes (stored message, bot turn, delivery
+//!   outcome) as one type; [`batch`]: the group-commit writer that applies
+//!   them.
 //! - [`ingest`]: inbound pipeline with group commit.
 //! - [`router`]: who answers an inbound message; the `Bot` trait.
+//! - [`bot`]: the knowledge-base bot and what a turn produces.
+//! - [`handover`]: divisions, the handover's settings and actions.
 //! - [`outbox`]: the delivery worker.
 //! - [`events`]: the event bus.
 //! - [`http`]: the HTTP surface (webhooks, API, health, metrics).
+//! - [`error`]: one HTTP error type; [`metrics`]: Prometheus counters;
+//!   [`hooks`]: test pause points.
 
 pub mod app;
 pub mod batch;
@@ -25,6 +35,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod router;
 pub mod store;
+pub mod writes;
 
 /// Installs the TLS crypto provider (ring) for outbound HTTPS. Idempotent;
 /// anything that builds a `reqwest::Client` calls it first.

@@ -16,13 +16,12 @@ use baton_channel::BoxFuture;
 use tokio::sync::Semaphore;
 
 use crate::batch::Writer;
+use crate::bot::{BotTurn, HandoverRequest};
+use crate::conversation::lifecycle::{TurnJob, TurnOutcome};
 use crate::conversation::{Conversation, Message, bot_may_speak};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
-use crate::store::{
-    BotTurn, HandoverRequest, ROUTING_HISTORY, RoutingView, Store, TurnJob, TurnOutcome,
-    UnroutedMessage,
-};
+use crate::store::{ROUTING_HISTORY, RoutingView, Store, UnroutedMessage};
 
 /// How long a routing claim lasts before another worker may take over.
 const ROUTE_LEASE_MS: i64 = 60_000;
@@ -309,8 +308,7 @@ impl Router {
                     lease_ms: inner.outbox.lease_ms(),
                 },
             )
-            .await
-            .map_err(crate::store::StoreError::Decode)?;
+            .await?;
         match applied {
             TurnOutcome::Applied(rows) => inner.outbox.dispatch(rows),
             TurnOutcome::Dropped => {
@@ -328,11 +326,7 @@ impl Router {
         contact: u64,
         message_id: i64,
     ) -> Result<(), crate::store::StoreError> {
-        self.inner
-            .writer
-            .routed(contact, message_id)
-            .await
-            .map_err(crate::store::StoreError::Decode)
+        self.inner.writer.routed(contact, message_id).await
     }
 
     /// Claims and routes messages nobody is routing: at startup (what a

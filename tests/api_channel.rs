@@ -142,6 +142,7 @@ async fn agent_reply_reaches_the_callback(backend: Backend) {
         .start()
         .await;
     let conv = app.converse("ext-5", "+6281104", "hi").await;
+    wait_until("the bot answers", || async { rx.accepted().len() == 1 }).await;
     let resp = app
         .post(&format!("/api/v1/conversations/{conv}/messages"))
         .json(&json!({"text": "Hi, this is Sari from support."}))
@@ -152,16 +153,25 @@ async fn agent_reply_reaches_the_callback(backend: Backend) {
     let msg: Value = resp.json().await.unwrap();
     assert_eq!(msg["author"], "agent");
     assert_eq!(msg["direction"], "out");
-    wait_until("both replies arrive", || async { rx.accepted().len() == 2 }).await;
+    // The bot's acknowledgement, then — the agent's reply taking the
+    // conversation over — the takeover greeting and the reply, in order.
+    wait_until("three messages arrive", || async {
+        rx.accepted().len() == 3
+    })
+    .await;
     let texts: Vec<String> = rx
         .accepted()
         .iter()
         .map(|r| r.json()["data"]["text"].as_str().unwrap().to_string())
         .collect();
     assert!(
-        texts.contains(&"Hi, this is Sari from support.".to_string()),
+        texts[1].starts_with("Your conversation is now handled"),
         "{texts:?}"
     );
+    assert_eq!(texts[2], "Hi, this is Sari from support.", "{texts:?}");
+    let c = app.conversation(conv).await;
+    assert_eq!(c["status"], "open", "the bot is silent now");
+    assert!(c["paused_until"].is_string(), "the pause is pushed on: {c}");
     app.stop().await;
 }
 

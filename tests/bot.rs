@@ -208,7 +208,7 @@ async fn bot_is_silent_unless_it_owns_the_conversation(backend: Backend) {
     let store = Store::open(&app.database_url, 1, Arc::new(SystemClock))
         .await
         .unwrap();
-    store.take_over(id, None).await.unwrap();
+    app.takeover(id).await;
     let c = say(&app, "+62818", "s3", "how long does shipping take?").await;
     assert!(bot_texts(&c).is_empty(), "silent while open");
     // Back to the bot but paused for an hour: still silent.

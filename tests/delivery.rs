@@ -108,17 +108,22 @@ async fn two_instances_never_send_the_same_row() {
         s.options.poll_every = std::time::Duration::from_millis(50);
         s
     };
-    // A holds its first send after pacing, with its only send slot: every
-    // later row waits in A's memory for that slot.
+    // A holds a send after pacing, with its only send slot: every later
+    // row waits in A's memory for that slot.
     let hooks = Hooks::armable();
-    let mut held = hooks.pause(Point::OutboxPaced, 1);
+    // The bot's answer goes through; the second send (the takeover
+    // greeting the first agent reply brings) is held.
+    let mut held = hooks.pause(Point::OutboxPaced, 2);
     let mut first = setup(Backend::Postgres).arg("outbox-concurrency", "1");
     first.options.hooks = hooks;
     let a = first.start().await;
     let b = setup(Backend::Postgres).same_database(&a).start().await;
 
     let id = a.converse("fence-1", "+628111", "hello").await;
-    held.reached().await;
+    wait_until("the bot's answer is delivered", || async {
+        receiver.accepted().len() == 1
+    })
+    .await;
     let texts: Vec<String> = (1..=5).map(|i| format!("agent {i}")).collect();
     for t in &texts {
         let r = a
@@ -129,6 +134,7 @@ async fn two_instances_never_send_the_same_row() {
             .expect("post");
         assert_eq!(r.status(), 202);
     }
+    held.reached().await;
     let store = Store::open(&a.database_url, 1, Arc::new(SystemClock))
         .await
         .expect("store");
@@ -151,9 +157,10 @@ async fn two_instances_never_send_the_same_row() {
         },
     )
     .await;
-    assert!(
-        receiver.all().is_empty(),
-        "nothing sent while A holds the rows"
+    assert_eq!(
+        receiver.all().len(),
+        1,
+        "nothing more sent while A holds the rows"
     );
     held.release();
     wait_until("every row is sent", || async {
@@ -169,14 +176,18 @@ async fn two_instances_never_send_the_same_row() {
             "{t} delivered exactly once: {seen:?}"
         );
     }
-    assert_eq!(got.len(), 6, "five agent replies and the bot's answer");
+    assert_eq!(
+        got.len(),
+        7,
+        "the bot's answer, the takeover greeting, five agent replies"
+    );
     let attempts = store
         .db()
         .fetch_optional("SELECT COUNT(*) AS n FROM outbox_attempts", &[])
         .await
         .expect("query")
         .map_or(0, |r| r.i64("n").expect("n"));
-    assert_eq!(attempts, 6, "one attempt per row");
+    assert_eq!(attempts, 7, "one attempt per row");
     store.close().await;
     b.stop().await;
     a.stop().await;

@@ -56,15 +56,17 @@ fn agent_draft() -> NewOutbound {
 
 async fn ingest_dedups_and_groups_by_contact(backend: Backend) {
     let (s, _dir) = store(backend).await;
-    let out = s
-        .ingest_batch(&[
+    let out = baton::writes::ingest_batch(
+        &s,
+        &[
             inbound("a", "+1"),
             inbound("b", "+1"),
             inbound("a", "+1"),
             inbound("c", "+2"),
-        ])
-        .await
-        .unwrap();
+        ],
+    )
+    .await
+    .unwrap();
     let out: Vec<_> = out.into_iter().map(Result::unwrap).collect();
     assert!(!out[0].duplicate && !out[1].duplicate && out[2].duplicate && !out[3].duplicate);
     assert_eq!(out[2].message_id, out[0].message_id);
@@ -81,8 +83,7 @@ async fn ingest_dedups_and_groups_by_contact(backend: Backend) {
 
 async fn resolved_conversation_restarts_a_bot_cycle(backend: Backend) {
     let (s, _dir) = store(backend).await;
-    let first = s
-        .ingest_batch(&[inbound("r1", "+3")])
+    let first = baton::writes::ingest_batch(&s, &[inbound("r1", "+3")])
         .await
         .unwrap()
         .remove(0)
@@ -94,8 +95,7 @@ async fn resolved_conversation_restarts_a_bot_cycle(backend: Backend) {
         )
         .await
         .unwrap();
-    let second = s
-        .ingest_batch(&[inbound("r2", "+3")])
+    let second = baton::writes::ingest_batch(&s, &[inbound("r2", "+3")])
         .await
         .unwrap()
         .remove(0)
@@ -111,8 +111,7 @@ async fn resolved_conversation_restarts_a_bot_cycle(backend: Backend) {
 
 async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) {
     let (s, _dir) = store(backend).await;
-    let got = s
-        .ingest_batch(&[inbound("d1", "+4")])
+    let got = baton::writes::ingest_batch(&s, &[inbound("d1", "+4")])
         .await
         .unwrap()
         .remove(0)
@@ -170,7 +169,7 @@ async fn delivery_only_moves_forward_and_leases_are_exclusive(backend: Backend) 
 
 async fn unrouted_messages_are_claimed_once(backend: Backend) {
     let (s, _dir) = store(backend).await;
-    s.ingest_batch(&[inbound("u1", "+5"), inbound("u2", "+5")])
+    baton::writes::ingest_batch(&s, &[inbound("u1", "+5"), inbound("u2", "+5")])
         .await
         .unwrap();
     // Fresh messages are leased to the instance that stored them.
@@ -202,8 +201,7 @@ async fn a_status_that_outruns_its_send_is_applied_later(backend: Backend) {
 }
 
 async fn a_status_that_outruns_its_send_is_applied_later_on(s: &Store) {
-    let got = s
-        .ingest_batch(&[inbound("p1", "+6")])
+    let got = baton::writes::ingest_batch(s, &[inbound("p1", "+6")])
         .await
         .unwrap()
         .remove(0)
@@ -338,8 +336,7 @@ on_both_backends!(
 async fn a_stale_claim_never_overwrites_a_newer_one(backend: Backend) {
     use baton::store::{Attempt, Outcome};
     let (s, _dir) = store(backend).await;
-    let got = s
-        .ingest_batch(&[inbound("f1", "+7")])
+    let got = baton::writes::ingest_batch(&s, &[inbound("f1", "+7")])
         .await
         .unwrap()
         .remove(0)

@@ -689,7 +689,7 @@ async fn takeover_during_a_pacing_wait_drops_the_held_answer(backend: Backend) {
         .as_i64()
         .unwrap();
     let store = store_of(&app).await;
-    store.take_over(conv, None).await.unwrap();
+    app.takeover(conv).await;
     held.release();
     wait_until("the held answer is given up", || async {
         app.messages(conv)

@@ -17,10 +17,11 @@ use super::replies::{
 };
 use super::text::{guess_lang, tokens};
 use super::{BotConfig, summary};
+use super::{BotTurn, HandoverRequest, OutboundDraft};
 use crate::conversation::{Author, Message, MessageKind};
 use crate::handover::{Division, DivisionMatcher};
 use crate::router::{Bot, BotContext};
-use crate::store::{BotTurn, HandoverRequest, OutboundDraft, Store};
+use crate::store::Store;
 
 type DivisionCache = Option<(Instant, Arc<Vec<Division>>, Arc<DivisionMatcher>)>;
 

@@ -15,6 +15,7 @@ mod replies;
 mod summary;
 pub mod synonyms;
 pub mod text;
+mod turn;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,7 @@ use baton_channel::BoxFuture;
 pub use flow::KbBot;
 
 use crate::router::{Bot, BotContext};
-use crate::store::{BotTurn, OutboundDraft};
+pub use turn::{BotTurn, HandoverRequest, OutboundDraft};
 
 /// How the bot behaves (environment: `BOT_*`, `HANDOVER_ON_KB_MISS`,
 /// `BATON_DEFAULT_DIVISION`).

@@ -1,5 +1,6 @@
 //! The one conversation model every channel is normalized into.
 
+pub mod lifecycle;
 mod ownership;
 mod time;
 

@@ -3,5 +3,7 @@
 //! notification — build on this.)
 
 mod division;
+pub mod settings;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
+pub use settings::{Action, HandoverArgs, HandoverConfig};

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::Admin;
+use super::workflow::{Actor, notice, takeover_text};
 use super::{AppState, JsonBody};
+use crate::conversation::lifecycle;
 use crate::conversation::{Author, ChannelKind, Conversation, Status};
 use crate::error::ApiError;
 use crate::store::{ConversationFilter, NewOutbound, StoreError};
@@ -183,8 +185,32 @@ async fn reply(
         // A template replaces the whole message, attachment included.
         media: if template.is_some() { None } else { media },
     };
+    let actor: Actor = None;
     let mut tx = s.store.begin().await?;
-    let rows = s
+    // A human speaking takes the conversation from the bot (or the queue)
+    // first, and pushes the bot's pause on: it comes back only once the
+    // humans have gone quiet.
+    let mut rows = Vec::new();
+    if matches!(conversation.status, Status::Bot | Status::Pending) {
+        let greeting = takeover_text(&s, &actor);
+        rows = lifecycle::take_over(
+            &s.store,
+            &mut tx,
+            id,
+            actor.as_ref(),
+            Some(notice(&s, &greeting, &actor)),
+        )
+        .await?
+        .rows;
+    }
+    let paused_until = s
+        .handover
+        .pause
+        .map(|p| s.store.now() + p.as_millis() as i64);
+    if paused_until.is_some() {
+        lifecycle::pause(&s.store, &mut tx, id, paused_until).await?;
+    }
+    let reply_rows = s
         .store
         .queue_outbound(
             &mut tx,
@@ -194,7 +220,11 @@ async fn reply(
         )
         .await?;
     tx.commit().await?;
-    let message_id = rows.first().and_then(|r| r.message_id).unwrap_or_default();
+    let message_id = reply_rows
+        .first()
+        .and_then(|r| r.message_id)
+        .unwrap_or_default();
+    rows.extend(reply_rows);
     s.outbox.dispatch(rows);
     let mut message = json!(s.store.message(message_id).await?);
     if let Some(t) = template {

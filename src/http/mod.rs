@@ -13,6 +13,7 @@ mod kb;
 mod media;
 mod serve;
 mod whatsapp;
+mod workflow;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +61,7 @@ pub struct AppState {
     /// divisions changed).
     pub bot: Option<Arc<crate::bot::KbBot>>,
     pub whatsapp: Option<Arc<WhatsappHook>>,
+    pub handover: Arc<crate::handover::HandoverConfig>,
 }
 
 impl AppState {
@@ -77,7 +79,8 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .merge(conversations::routes())
         .merge(divisions::routes())
         .merge(kb::routes())
-        .merge(media::routes());
+        .merge(media::routes())
+        .merge(workflow::routes());
     Router::new()
         .merge(health::routes())
         .merge(whatsapp::routes())

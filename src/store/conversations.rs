@@ -141,7 +141,7 @@ impl Store {
     /// starts every read transaction with an empty cache while writes
     /// commit (SQLite drops a connection's cache when another one changed
     /// the database), which made the separate read cost several times more.
-    pub(super) async fn routing_view_in(
+    pub async fn routing_view_in(
         &self,
         tx: &mut Tx,
         conversation_id: i64,
@@ -398,38 +398,5 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(serde_json::Value::Array(list))
-    }
-}
-
-impl Store {
-    /// `bot|pending → open`: a human takes the conversation. The bot falls
-    /// silent from this commit on (see the ownership rule).
-    pub async fn take_over(
-        &self,
-        conversation_id: i64,
-        agent_id: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let now = self.now();
-        let mut tx = self.begin().await?;
-        let n = tx
-            .execute(
-                "UPDATE conversations SET status = 'open', assignee_id = COALESCE($2, assignee_id),
-                    updated_at = $3 WHERE id = $1 AND status <> 'open'",
-                params![conversation_id, agent_id, now],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict(
-                "the conversation is already open".into(),
-            ));
-        }
-        tx.event(
-            "conversation.updated",
-            Some(conversation_id),
-            serde_json::json!({"status": "open", "assignee_id": agent_id}),
-            now,
-        )
-        .await?;
-        tx.commit().await
     }
 }

@@ -2,14 +2,13 @@
 //! upsert, the message itself and its event, for a whole batch in one
 //! transaction (group commit: concurrent webhooks share one commit).
 
-use std::sync::Arc;
-
 use baton_channel::Inbound;
 use serde_json::json;
 
 use super::{RoutingView, Store, StoreError, Tx};
 use crate::conversation::Status;
 use crate::params;
+use std::sync::Arc;
 
 /// How long the instance that stored a message has to route it before
 /// another (or a restarted) instance may take it over.
@@ -17,6 +16,18 @@ pub const ROUTE_LEASE_MS: i64 = 60_000;
 
 /// Recent messages the bot sees with the one it answers.
 pub const ROUTING_HISTORY: i64 = 20;
+
+/// What storing one inbound message wrote, before the lifecycle had its
+/// say (a resolved conversation comes back to the bot).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredInbound {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    /// The channel message id was seen before; nothing was written.
+    pub duplicate: bool,
+    /// The conversation it joined is `resolved`.
+    pub resolved: bool,
+}
 
 /// What storing one inbound message did.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,16 +42,13 @@ pub struct Ingested {
 }
 
 impl Store {
-    /// Stores a batch in one transaction (group commit); an item that
-    /// fails, fails alone.
-    pub async fn ingest_batch(
+    /// Stores one inbound message: dedup by its channel id, the contact,
+    /// its conversation (created if new), the message, its event.
+    pub async fn store_inbound(
         &self,
-        items: &[Inbound],
-    ) -> Result<Vec<Result<Ingested, StoreError>>, StoreError> {
-        self.apply_batch(items).await
-    }
-
-    async fn ingest_one(&self, tx: &mut Tx, m: &Inbound) -> Result<Ingested, StoreError> {
+        tx: &mut Tx,
+        m: &Inbound,
+    ) -> Result<StoredInbound, StoreError> {
         let now = self.now();
         let channel = m.channel.as_str();
         // The dedup key is checked before any other row is touched (a replay
@@ -58,11 +66,11 @@ impl Store {
             )
             .await?;
         if let Some(row) = seen {
-            return Ok(Ingested {
+            return Ok(StoredInbound {
                 message_id: row.opt_i64("message_id")?.unwrap_or(0),
                 conversation_id: row.opt_i64("conversation_id")?.unwrap_or(0),
                 duplicate: true,
-                view: None,
+                resolved: false,
             });
         }
         let contact_id = tx
@@ -77,7 +85,7 @@ impl Store {
             .await?
             .i64("id")?;
         let sent_at = crate::conversation::sane_sent_at(m.sent_at_ms, now);
-        let (conversation_id, created) = self
+        let (conversation_id, created, resolved) = self
             .conversation_for(tx, contact_id, m, now, sent_at)
             .await?;
         let media = m.media.as_ref().map(|x| json!(x).to_string());
@@ -131,20 +139,17 @@ impl Store {
             now,
         )
         .await?;
-        let view = self
-            .routing_view_in(tx, conversation_id, message_id, ROUTING_HISTORY)
-            .await?;
-        Ok(Ingested {
+        Ok(StoredInbound {
             message_id,
             conversation_id,
             duplicate: false,
-            view: view.map(Arc::new),
+            resolved,
         })
     }
 
     /// The contact's conversation on this account, created if new (with
-    /// `sent_at` as its last inbound time), and whether it was created; a
-    /// resolved one starts a fresh bot cycle (history kept).
+    /// `sent_at` as its last inbound time); whether it was created, and
+    /// whether it is resolved.
     async fn conversation_for(
         &self,
         tx: &mut Tx,
@@ -152,7 +157,7 @@ impl Store {
         m: &Inbound,
         now: i64,
         sent_at: i64,
-    ) -> Result<(i64, bool), StoreError> {
+    ) -> Result<(i64, bool, bool), StoreError> {
         let existing = tx
             .fetch_optional(
                 "SELECT id, status FROM conversations
@@ -162,24 +167,8 @@ impl Store {
             )
             .await?;
         if let Some(row) = existing {
-            let id = row.i64("id")?;
-            if row.parse::<Status>("status")? == Status::Resolved {
-                tx.execute(
-                    "UPDATE conversations SET status = 'bot', failure_count = 0,
-                        assignee_id = NULL, paused_until = NULL, updated_at = $2
-                     WHERE id = $1",
-                    params![id, now],
-                )
-                .await?;
-                tx.event(
-                    "conversation.reopened",
-                    Some(id),
-                    json!({"status": "bot"}),
-                    now,
-                )
-                .await?;
-            }
-            return Ok((id, false));
+            let resolved = row.parse::<Status>("status")? == Status::Resolved;
+            return Ok((row.i64("id")?, false, resolved));
         }
         let id = tx
             .fetch_one(
@@ -197,17 +186,6 @@ impl Store {
             now,
         )
         .await?;
-        Ok((id, true))
-    }
-}
-
-impl super::tx::BatchItem for Inbound {
-    type Out = Ingested;
-    fn apply<'a>(
-        &'a self,
-        store: &'a Store,
-        tx: &'a mut Tx,
-    ) -> baton_channel::BoxFuture<'a, Result<Ingested, StoreError>> {
-        Box::pin(store.ingest_one(tx, self))
+        Ok((id, true, false))
     }
 }

@@ -16,21 +16,21 @@ mod outbox;
 mod postgres;
 mod routing;
 mod sqlite;
+mod states;
 mod statuses;
 pub use statuses::MAX_PARKED_PER_BATCH;
 mod tx;
-mod writes;
 
 use std::sync::Arc;
 
 pub use conversations::{ConversationFilter, RoutingView};
 pub use db::{Db, DbRow, DbTx, Dialect, Param};
-pub use ingest::{Ingested, ROUTING_HISTORY};
+pub use ingest::{Ingested, ROUTING_HISTORY, StoredInbound};
 pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
-pub use routing::{BotTurn, HandoverRequest, OutboundDraft, TurnJob, TurnOutcome, UnroutedMessage};
-pub use tx::Tx;
-pub use writes::{Write, Written};
+pub use routing::UnroutedMessage;
+pub use states::{ConversationState, HandoverRecord};
+pub use tx::{BatchItem, Tx};
 
 use crate::conversation::Clock;
 use crate::events::EventBus;
@@ -49,6 +49,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("migration {0} failed: {1}")]
     Migration(String, String),
+    /// A whole batch failed (the database is unreachable, say), or the
+    /// writer has stopped: every write of it gets this.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// How the store connects.

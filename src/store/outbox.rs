@@ -107,7 +107,7 @@ impl Store {
 
     /// [`Self::queue_outbound`] for a caller that updates the conversation
     /// row itself in the same transaction (a bot turn does).
-    pub(super) async fn insert_outbound(
+    pub async fn insert_outbound(
         &self,
         tx: &mut Tx,
         conversation_id: i64,

@@ -143,7 +143,7 @@ impl DerefMut for Tx {
 }
 
 /// One unit of a batched write (see [`Store::apply_batch`]).
-pub(super) trait BatchItem: Sync {
+pub trait BatchItem: Sync {
     type Out: Send;
     fn apply<'a>(
         &'a self,
@@ -157,7 +157,7 @@ impl super::Store {
     /// fails, that transaction is rolled back and each item is applied in
     /// a transaction of its own, so one bad item fails alone. (Cheaper than
     /// a savepoint per item: failures are rare, statements are not.)
-    pub(super) async fn apply_batch<B: BatchItem>(
+    pub async fn apply_batch<B: BatchItem>(
         &self,
         items: &[B],
     ) -> Result<Vec<Result<B::Out, StoreError>>, StoreError> {

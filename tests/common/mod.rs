@@ -275,6 +275,17 @@ impl TestApp {
         body["conversation_id"].as_i64().expect("conversation_id")
     }
 
+    /// An admin takes the conversation over (the bot falls silent).
+    pub async fn takeover(&self, id: i64) -> Value {
+        let r = self
+            .post(&format!("/api/v1/conversations/{id}/takeover"))
+            .send()
+            .await
+            .expect("takeover");
+        assert_eq!(r.status(), 200, "takeover");
+        r.json().await.expect("json")
+    }
+
     /// The conversation's messages, oldest first.
     pub async fn messages(&self, id: i64) -> Vec<Value> {
         self.conversation(id).await["messages"]

@@ -1,0 +1,230 @@
+//! The agent workflow on a conversation: claim, take over, transfer, hand
+//! back, resolve, internal notes. Each is one lifecycle transition (see
+//! `conversation::lifecycle`) with the customer's notice in the same
+//! transaction.
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Admin;
+use super::{AppState, JsonBody};
+use crate::conversation::lifecycle::{self, Changed, Notice};
+use crate::conversation::{AgentRef, Author};
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/conversations/{id}/claim", post(claim))
+        .route("/conversations/{id}/takeover", post(takeover))
+        .route("/conversations/{id}/handback", post(handback))
+        .route("/conversations/{id}/resolve", post(resolve))
+        .route("/conversations/{id}/transfer", post(transfer))
+        .route("/conversations/{id}/notes", post(note))
+}
+
+pub(super) fn id_of(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("conversation"))
+}
+
+/// Who acts: an agent, or the admin (`None`: no assignee, named "our
+/// team" to customers).
+pub(super) type Actor = Option<AgentRef>;
+
+fn actor_name(actor: &Actor) -> &str {
+    actor.as_ref().map_or("our team", |a| a.name.as_str())
+}
+
+/// The takeover greeting for `actor`, as configured (`{agent}` filled in).
+pub(super) fn takeover_text(s: &AppState, actor: &Actor) -> String {
+    s.handover
+        .takeover_message
+        .replace("{agent}", actor_name(actor))
+}
+
+pub(super) fn notice<'a>(s: &AppState, text: &'a str, actor: &Actor) -> Notice<'a> {
+    Notice {
+        text,
+        author: Author::Agent,
+        agent_id: actor.as_ref().map(|a| a.id),
+        lease_ms: s.outbox.lease_ms(),
+    }
+}
+
+/// Commits a transition's transaction, sends its notice, answers with the
+/// conversation as it is now.
+async fn finish(
+    s: &AppState,
+    tx: crate::store::Tx,
+    id: i64,
+    changed: Changed,
+) -> Result<Json<Value>, ApiError> {
+    tx.commit().await?;
+    s.outbox.dispatch(changed.rows);
+    let mut body = json!(s.store.conversation(id).await?);
+    body["changed"] = json!(!changed.unchanged);
+    Ok(Json(body))
+}
+
+async fn claim(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_of(&id)?;
+    let actor: Actor = None;
+    let text = takeover_text(&s, &actor);
+    let mut tx = s.store.begin().await?;
+    let changed = lifecycle::claim(
+        &s.store,
+        &mut tx,
+        id,
+        actor.as_ref(),
+        Some(notice(&s, &text, &actor)),
+    )
+    .await?;
+    finish(&s, tx, id, changed).await
+}
+
+async fn takeover(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_of(&id)?;
+    let actor: Actor = None;
+    let text = takeover_text(&s, &actor);
+    let mut tx = s.store.begin().await?;
+    let changed = lifecycle::take_over(
+        &s.store,
+        &mut tx,
+        id,
+        actor.as_ref(),
+        Some(notice(&s, &text, &actor)),
+    )
+    .await?;
+    finish(&s, tx, id, changed).await
+}
+
+async fn handback(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_of(&id)?;
+    let actor: Actor = None;
+    let text = s.handover.handback_message.clone();
+    let mut tx = s.store.begin().await?;
+    let changed = lifecycle::hand_back(
+        &s.store,
+        &mut tx,
+        id,
+        actor.as_ref(),
+        Some(notice(&s, &text, &actor)),
+    )
+    .await?;
+    finish(&s, tx, id, changed).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    /// A closing text to the customer.
+    #[serde(default)]
+    text: Option<String>,
+}
+
+async fn resolve(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_of(&id)?;
+    let actor: Actor = None;
+    // The body is optional: `{}` or nothing resolves without a closing text.
+    let body: ResolveBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ResolveBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
+    };
+    let text = body.text.unwrap_or_default();
+    let mut tx = s.store.begin().await?;
+    let changed = lifecycle::resolve(
+        &s.store,
+        &mut tx,
+        id,
+        actor.as_ref(),
+        Some(notice(&s, &text, &actor)),
+    )
+    .await?;
+    finish(&s, tx, id, changed).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferBody {
+    agent_id: i64,
+    #[serde(default)]
+    note: String,
+}
+
+async fn transfer(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TransferBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_of(&id)?;
+    let actor: Actor = None;
+    let to = s
+        .store
+        .active_agent(body.agent_id)
+        .await?
+        .ok_or_else(|| ApiError::field("agent_id", "no such active agent"))?;
+    let mut tx = s.store.begin().await?;
+    let changed =
+        lifecycle::transfer(&s.store, &mut tx, id, actor.as_ref(), &to, &body.note).await?;
+    if !changed.unchanged && !body.note.trim().is_empty() {
+        // The note reaches the new owner with the conversation, never the
+        // customer.
+        s.store
+            .insert_note(&mut tx, id, actor.as_ref().map(|a| a.id), body.note.trim())
+            .await?;
+    }
+    finish(&s, tx, id, changed).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    text: String,
+}
+
+/// An internal note: kept with the conversation for agents, never sent.
+async fn note(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NoteBody>,
+) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+    let id = id_of(&id)?;
+    let text = body.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::field("text", "must not be empty"));
+    }
+    s.store.conversation(id).await?;
+    let actor: Actor = None;
+    let mut tx = s.store.begin().await?;
+    let message_id = s
+        .store
+        .insert_note(&mut tx, id, actor.as_ref().map(|a| a.id), text)
+        .await?;
+    tx.commit().await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!(s.store.message(message_id).await?)),
+    ))
+}
