@@ -70,6 +70,18 @@ pub struct Settings {
     /// How long shutdown waits for in-flight sends.
     #[arg(long, env = "BATON_SHUTDOWN_GRACE", default_value = "10s")]
     pub shutdown_grace: String,
+    /// The office's time zone, an IANA name such as `Europe/Berlin`: office
+    /// hours, closed dates, "once per day" and due times are in it.
+    #[arg(long, env = "BATON_TIMEZONE", default_value = "UTC")]
+    pub timezone: String,
+    /// When agents are at work, e.g. `mon-fri 09:00-17:00; sat 09:00-13:00`
+    /// (`;` between rules, `,` between ranges, `24h`, `closed`). Unset:
+    /// always open.
+    #[arg(long, env = "OFFICE_HOURS")]
+    pub office_hours: Option<String>,
+    /// Holidays, closed all day: `YYYY-MM-DD` dates separated by `,`.
+    #[arg(long, env = "OFFICE_CLOSED_DATES")]
+    pub office_closed_dates: Option<String>,
     /// URL Baton POSTs API-channel replies to. Enables the API channel's
     /// outbound side.
     #[arg(long, env = "API_CHANNEL_CALLBACK_URL", hide_env_values = true)]
@@ -275,6 +287,8 @@ pub struct Config {
     pub header_timeout: Duration,
     pub api_rate_limit: u32,
     pub shutdown_grace: Duration,
+    /// `OFFICE_HOURS`, `OFFICE_CLOSED_DATES` and `BATON_TIMEZONE`.
+    pub office_hours: crate::handover::OfficeHours,
     pub api_channel: Option<ApiChannelConfig>,
     pub outbox: OutboxConfig,
     pub bot: BotSettings,
@@ -503,6 +517,7 @@ impl Settings {
                 self.sqlite_sync.parse::<crate::store::SqliteSync>(),
             )
             .unwrap_or_default();
+        let office_hours = self.office_hours_settings(&mut p);
         let bot = self.bot_settings(&mut p);
         let handover = self
             .handover
@@ -569,6 +584,7 @@ impl Settings {
             header_timeout,
             api_rate_limit,
             shutdown_grace,
+            office_hours,
             api_channel: match (callback, secret) {
                 (Some(callback_url), Some(secret)) => Some(ApiChannelConfig {
                     callback_url,
@@ -684,6 +700,25 @@ impl Settings {
         })
     }
 
+    fn office_hours_settings(&self, p: &mut Problems) -> crate::handover::OfficeHours {
+        let hours = self.office_hours.as_deref().unwrap_or("");
+        let closed = self.office_closed_dates.as_deref().unwrap_or("");
+        match crate::handover::OfficeHours::parse_all(hours, closed, &self.timezone) {
+            Ok(office_hours) => office_hours,
+            Err(problems) => {
+                for (var, problem) in problems {
+                    let form = match var {
+                        "OFFICE_HOURS" => "rules such as `mon-fri 09:00-17:00; sat 09:00-13:00`",
+                        "OFFICE_CLOSED_DATES" => "`YYYY-MM-DD` dates separated by `,`",
+                        _ => "an IANA time zone such as `Europe/Berlin`",
+                    };
+                    p.check::<(), _>(var, form, Err(problem));
+                }
+                crate::handover::OfficeHours::default()
+            }
+        }
+    }
+
     fn bot_settings(&self, p: &mut Problems) -> BotSettings {
         let human_patterns: Vec<String> = non_empty(&self.bot_human_patterns)
             .map(|v| {
@@ -791,6 +826,7 @@ impl Config {
             "bot: max failures {}, handover on KB miss {}, answer threshold {}\n",
             self.bot.max_failures, self.bot.handover_on_kb_miss, self.bot.answer_threshold
         ));
+        s.push_str(&format!("office hours: {}\n", self.office_hours));
         match &self.bot.llm {
             Some(l) => s.push_str(&format!(
                 "llm: {} (model {})\n",
@@ -886,6 +922,49 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("api: enabled"));
+    }
+
+    #[test]
+    fn bad_office_hours_and_time_zone_stop_validation_naming_each_variable() {
+        let errs = settings(&[
+            "--office-hours",
+            "mon-fri 9-17",
+            "--office-closed-dates",
+            "2026-02-30",
+            "--timezone",
+            "Mars/Olympus",
+        ])
+        .validate()
+        .unwrap_err();
+        let vars: Vec<&str> = errs.iter().map(|e| e.split(':').next().unwrap()).collect();
+        assert_eq!(
+            vars,
+            ["OFFICE_HOURS", "OFFICE_CLOSED_DATES", "BATON_TIMEZONE"],
+            "{errs:?}"
+        );
+        assert!(errs[0].contains("`9` is not a time"), "{}", errs[0]);
+        assert!(errs[2].contains("`Mars/Olympus`"), "{}", errs[2]);
+
+        let c = settings(&[
+            "--office-hours",
+            "mon-fri 09:00-17:00",
+            "--timezone",
+            "Asia/Jakarta",
+        ])
+        .validate()
+        .unwrap();
+        assert!(c.office_hours.has_schedule());
+        assert_eq!(c.office_hours.time_zone_name(), "Asia/Jakarta");
+        assert!(
+            c.describe()
+                .contains("office hours: mon-fri 09:00-17:00 (Asia/Jakarta)"),
+            "{}",
+            c.describe()
+        );
+        // Unset: always open, in UTC.
+        let c = settings(&[]).validate().unwrap();
+        assert!(!c.office_hours.has_schedule());
+        assert_eq!(c.office_hours.time_zone_name(), "UTC");
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! Handover: divisions and how a conversation finds its division. (The
-//! handover actions — assignment, tags, task, closing message, pause,
-//! notification — build on this.)
+//! Handover: divisions and how a conversation finds its division, and the
+//! office hours handover messages and due times follow. (The handover
+//! actions — assignment, tags, task, closing message, pause, notification —
+//! build on this.)
 
 mod division;
+mod hours;
 pub mod settings;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
+pub use hours::OfficeHours;
 pub use settings::{Action, HandoverArgs, HandoverConfig};
