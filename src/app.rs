@@ -227,6 +227,7 @@ pub async fn run_with(
         kb,
         bot: kb_bot,
         whatsapp,
+        presence: crate::handover::Presence::new(config.agent_away_after),
     };
     let app = http::router(state, config.body_limit, config.request_timeout);
     tracing::info!(listen = %listener.local_addr()?, "Baton is listening");

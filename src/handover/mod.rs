@@ -3,5 +3,7 @@
 //! notification — build on this.)
 
 mod division;
+mod presence;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
+pub use presence::{Presence, SEEN_EVERY_MS};

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::Admin;
+use super::auth::{Admin, Caller};
 use super::{AppState, JsonBody};
 use crate::conversation::{Author, ChannelKind, Conversation, Status};
 use crate::error::ApiError;
@@ -31,9 +31,11 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
+/// The admin lists everything; an agent only what they may see
+/// (`Caller::can_see`), and `assignee=me` means them.
 async fn list(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = q?;
@@ -46,9 +48,15 @@ async fn list(
     };
     let assignee_id = match q.assignee.as_deref() {
         None | Some("") => None,
+        Some("me") => Some(caller.agent_id().ok_or_else(|| {
+            ApiError::field(
+                "assignee",
+                "`me` is for agents; the admin token is not an agent",
+            )
+        })?),
         Some(a) => Some(
             a.parse::<i64>()
-                .map_err(|_| ApiError::field("assignee", "must be an agent id"))?,
+                .map_err(|_| ApiError::field("assignee", "must be `me` or an agent id"))?,
         ),
     };
     let filter = ConversationFilter {
@@ -58,6 +66,7 @@ async fn list(
         tag: q.tag.filter(|t| !t.is_empty()),
         before_id: q.before,
         limit: q.limit.unwrap_or(50),
+        visible_to: caller.scope(),
     };
     let list = s.store.conversations(&filter).await?;
     let next = (list.len() as i64 == filter.limit.clamp(1, 500))
@@ -72,11 +81,11 @@ fn id_of(raw: &str) -> Result<i64, ApiError> {
 
 async fn show(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let conversation = s.store.conversation(id).await.map_err(not_found)?;
+    let conversation = caller.visible(s.store.conversation(id).await.map_err(not_found)?)?;
     let messages = s.store.messages(id, 500).await?;
     let handovers = s.store.handovers(id).await?;
     let mut body = json!(conversation);
