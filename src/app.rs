@@ -228,6 +228,7 @@ pub async fn run_with(
         bot: kb_bot,
         whatsapp,
         handover: Arc::new(config.handover.clone()),
+        presence: crate::handover::Presence::new(config.agent_away_after),
     };
     let app = http::router(state, config.body_limit, config.request_timeout);
     tracing::info!(listen = %listener.local_addr()?, "Baton is listening");

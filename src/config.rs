@@ -207,6 +207,10 @@ pub struct Settings {
     /// comes through a proxy that appends it.
     #[arg(long, env = "BATON_TRUST_FORWARDED_FOR", default_value = "false")]
     pub trust_forwarded_for: String,
+    /// An online agent not seen (no authenticated request) for this long
+    /// counts as away and is not assigned conversations; `0` = never away.
+    #[arg(long, env = "AGENT_AWAY_AFTER", default_value = "30m")]
+    pub agent_away_after: String,
 }
 
 /// The WhatsApp channel, when configured.
@@ -295,6 +299,8 @@ pub struct Config {
     pub whatsapp: Option<WhatsappConfig>,
     pub auth: AuthConfig,
     pub handover: crate::handover::HandoverConfig,
+    /// `AGENT_AWAY_AFTER` (`None`: agents never go away).
+    pub agent_away_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -543,6 +549,13 @@ impl Settings {
                 )
                 .unwrap_or(false),
         };
+        let agent_away_after = p
+            .check(
+                "AGENT_AWAY_AFTER",
+                "a duration such as 30m, or 0 for never",
+                parse_duration(&self.agent_away_after),
+            )
+            .filter(|d| !d.is_zero());
         if !p.0.is_empty() {
             return Err(p.0);
         }
@@ -598,6 +611,7 @@ impl Settings {
             whatsapp,
             auth,
             handover,
+            agent_away_after,
         })
     }
 

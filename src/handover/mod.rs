@@ -5,8 +5,10 @@
 
 mod division;
 mod hours;
+mod presence;
 pub mod settings;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
 pub use hours::OfficeHours;
+pub use presence::{Presence, SEEN_EVERY_MS};
 pub use settings::{Action, HandoverArgs, HandoverConfig};

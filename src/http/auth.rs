@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::error::ApiError;
+use crate::store::{AgentAuth, DivisionRef};
 
 /// Requests per second per caller, keyed by a hash of the token.
 pub struct ApiLimiter(DefaultKeyedRateLimiter<[u8; 32]>);
@@ -58,6 +59,20 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))
 }
 
+/// The client address the failed-auth budget is kept for.
+fn client_ip(parts: &Parts, state: &AppState) -> Option<std::net::IpAddr> {
+    // Absent only when the router is served without connection info
+    // (embedders); then there is no address to hold to a budget.
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    match state.trust_forwarded_for {
+        true => forwarded_for(parts).or(peer),
+        false => peer,
+    }
+}
+
 /// Checks the bearer token against `expected`; a wrong one spends the
 /// client address's failure budget, and an address without budget left
 /// is refused (429) before its token is looked at. Returns the token's hash.
@@ -66,30 +81,74 @@ fn authenticate(
     state: &AppState,
     expected: &secrecy::SecretString,
 ) -> Result<[u8; 32], ApiError> {
-    // Absent only when the router is served without connection info
-    // (embedders); then there is no address to hold to a budget.
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let ip = match state.trust_forwarded_for {
-        true => forwarded_for(parts).or(peer),
-        false => peer,
-    };
+    let ip = client_ip(parts, state);
     if let Some(ip) = ip {
         state.auth_failures.check(ip)?;
     }
     let given = token_hash(bearer(parts)?);
-    let expected = token_hash(expected.expose_secret());
-    // Comparing fixed-size hashes keeps the comparison's time
-    // independent of where the tokens differ.
-    if !baton_channel::constant_time_eq(&given, &expected) {
+    if !is_token(&given, expected) {
         if let Some(ip) = ip {
             state.auth_failures.record(ip);
         }
         return Err(ApiError::Unauthorized("invalid token".into()));
     }
     Ok(given)
+}
+
+fn is_token(given: &[u8; 32], expected: &secrecy::SecretString) -> bool {
+    // Comparing fixed-size hashes keeps the comparison's time
+    // independent of where the tokens differ.
+    baton_channel::constant_time_eq(given, &token_hash(expected.expose_secret()))
+}
+
+/// Who a valid bearer token belongs to.
+enum Identity {
+    Admin,
+    Agent(AgentAuth),
+}
+
+/// The admin token or an active agent's token (looked up by its SHA-256
+/// on every request, so a rotated or revoked token fails at once, on every
+/// instance). Anything else spends the address's failure budget; the
+/// token's hash is the rate limiter's key either way.
+async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError> {
+    let ip = client_ip(parts, state);
+    if let Some(ip) = ip {
+        state.auth_failures.check(ip)?;
+    }
+    let given = token_hash(bearer(parts)?);
+    let identity = if is_token(&given, &state.admin_token) {
+        Identity::Admin
+    } else {
+        match state.store.agent_by_token(&hex(&given)).await? {
+            Some(agent) => Identity::Agent(agent),
+            None => {
+                if let Some(ip) = ip {
+                    state.auth_failures.record(ip);
+                }
+                return Err(ApiError::Unauthorized("invalid token".into()));
+            }
+        }
+    };
+    state.limiter.check(given)?;
+    if let Identity::Agent(a) = &identity {
+        state
+            .presence
+            .seen(&state.store, a.id, a.last_seen_at)
+            .await;
+    }
+    Ok(identity)
+}
+
+/// Lower-case hex, the form `agents.token_hash` stores.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// The client address a trusted proxy appended to `X-Forwarded-For` (the
@@ -110,16 +169,70 @@ fn forwarded_for(parts: &Parts) -> Option<std::net::IpAddr> {
         .ok()
 }
 
-/// The caller presented the admin token.
+/// The caller presented the admin token. A valid agent token is
+/// answered 403 (and spends no failure budget: it is not a guess).
 pub struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let given = authenticate(parts, state, &state.admin_token)?;
-        state.limiter.check(given)?;
-        Ok(Admin)
+        match identify(parts, state).await? {
+            Identity::Admin => Ok(Admin),
+            Identity::Agent(_) => Err(ApiError::Forbidden(
+                "this endpoint needs the admin token".into(),
+            )),
+        }
+    }
+}
+
+/// The caller presented an active agent's token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agent {
+    pub id: i64,
+    pub name: String,
+    pub divisions: Vec<DivisionRef>,
+}
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match identify(parts, state).await? {
+            Identity::Agent(a) => Ok(Agent::from(a)),
+            Identity::Admin => Err(ApiError::Forbidden(
+                "this endpoint is for agents: use an agent's token".into(),
+            )),
+        }
+    }
+}
+
+impl From<AgentAuth> for Agent {
+    fn from(a: AgentAuth) -> Self {
+        Agent {
+            id: a.id,
+            name: a.name,
+            divisions: a.divisions,
+        }
+    }
+}
+
+/// The admin or an agent, for endpoints both may use; what an agent may
+/// see is [`Caller::can_see`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Caller {
+    Admin,
+    Agent(Agent),
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(match identify(parts, state).await? {
+            Identity::Admin => Caller::Admin,
+            Identity::Agent(a) => Caller::Agent(Agent::from(a)),
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::Admin;
+use super::auth::Caller;
 use super::workflow::{Actor, notice, takeover_text};
 use super::{AppState, JsonBody};
 use crate::conversation::lifecycle;
@@ -33,9 +33,11 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
+/// The admin lists everything; an agent only what they may see
+/// (`Caller::can_see`), and `assignee=me` means them.
 async fn list(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = q?;
@@ -48,9 +50,15 @@ async fn list(
     };
     let assignee_id = match q.assignee.as_deref() {
         None | Some("") => None,
+        Some("me") => Some(caller.agent_id().ok_or_else(|| {
+            ApiError::field(
+                "assignee",
+                "`me` is for agents; the admin token is not an agent",
+            )
+        })?),
         Some(a) => Some(
             a.parse::<i64>()
-                .map_err(|_| ApiError::field("assignee", "must be an agent id"))?,
+                .map_err(|_| ApiError::field("assignee", "must be `me` or an agent id"))?,
         ),
     };
     let filter = ConversationFilter {
@@ -60,6 +68,7 @@ async fn list(
         tag: q.tag.filter(|t| !t.is_empty()),
         before_id: q.before,
         limit: q.limit.unwrap_or(50),
+        visible_to: caller.scope(),
     };
     let list = s.store.conversations(&filter).await?;
     let next = (list.len() as i64 == filter.limit.clamp(1, 500))
@@ -74,11 +83,11 @@ fn id_of(raw: &str) -> Result<i64, ApiError> {
 
 async fn show(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let conversation = s.store.conversation(id).await.map_err(not_found)?;
+    let conversation = caller.visible(s.store.conversation(id).await.map_err(not_found)?)?;
     let messages = s.store.messages(id, 500).await?;
     let handovers = s.store.handovers(id).await?;
     let mut body = json!(conversation);
@@ -151,7 +160,7 @@ fn media_of(m: MediaBody) -> Result<baton_channel::OutboundMedia, ApiError> {
 /// Queues a reply for delivery on the customer's channel.
 async fn reply(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReplyBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -167,11 +176,14 @@ async fn reply(
     if text.len() > 4096 {
         return Err(ApiError::field("text", "must be at most 4096 bytes"));
     }
-    let conversation = s.store.conversation(id).await.map_err(not_found)?;
+    let conversation = caller.visible(s.store.conversation(id).await.map_err(not_found)?)?;
     let template = window_check(&s, &conversation)?;
     let draft = NewOutbound {
         author: Author::Agent,
-        agent_id: None,
+        agent_id: match &caller {
+            Caller::Admin => None,
+            Caller::Agent(a) => Some(a.id),
+        },
         text: match &template {
             Some(t) => format!("[template {}] {text}", t.name),
             None => text.to_string(),
@@ -185,7 +197,13 @@ async fn reply(
         // A template replaces the whole message, attachment included.
         media: if template.is_some() { None } else { media },
     };
-    let actor: Actor = None;
+    let actor: Actor = match &caller {
+        Caller::Admin => None,
+        Caller::Agent(a) => Some(crate::conversation::AgentRef {
+            id: a.id,
+            name: a.name.clone(),
+        }),
+    };
     let mut tx = s.store.begin().await?;
     // A human speaking takes the conversation from the bot (or the queue)
     // first, and pushes the bot's pause on: it comes back only once the

@@ -1,6 +1,7 @@
 //! The HTTP surface: one axum router with request ids, tracing, timeouts,
 //! a body limit, and JSON errors for everything (unknown paths included).
 
+mod agents;
 mod auth;
 mod auth_failures;
 mod conversations;
@@ -12,6 +13,7 @@ mod json;
 mod kb;
 mod media;
 mod serve;
+mod visibility;
 mod whatsapp;
 mod workflow;
 
@@ -29,7 +31,7 @@ use tower_http::request_id::{
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use auth::ApiLimiter;
+pub use auth::{Admin, Agent, ApiLimiter, Caller};
 pub use auth_failures::AuthFailures;
 pub use json::JsonBody;
 pub use serve::serve;
@@ -62,6 +64,8 @@ pub struct AppState {
     pub bot: Option<Arc<crate::bot::KbBot>>,
     pub whatsapp: Option<Arc<WhatsappHook>>,
     pub handover: Arc<crate::handover::HandoverConfig>,
+    /// Who counts as away (`AGENT_AWAY_AFTER`); marks agents seen.
+    pub presence: crate::handover::Presence,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
         .merge(inbound::routes())
+        .merge(agents::routes())
         .merge(conversations::routes())
         .merge(divisions::routes())
         .merge(kb::routes())

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::Admin;
+use super::auth::Caller;
 use super::{AppState, JsonBody};
 use crate::conversation::lifecycle::{self, Changed, Notice};
 use crate::conversation::{AgentRef, Author};
@@ -32,6 +32,19 @@ pub(super) fn id_of(raw: &str) -> Result<i64, ApiError> {
 /// Who acts: an agent, or the admin (`None`: no assignee, named "our
 /// team" to customers).
 pub(super) type Actor = Option<AgentRef>;
+
+/// The acting agent (`None` for the admin), once the caller is known to
+/// see the conversation (else the same 404 as a missing one).
+pub(super) async fn actor_for(s: &AppState, caller: &Caller, id: i64) -> Result<Actor, ApiError> {
+    caller.visible(s.store.conversation(id).await?)?;
+    Ok(match caller {
+        Caller::Admin => None,
+        Caller::Agent(a) => Some(AgentRef {
+            id: a.id,
+            name: a.name.clone(),
+        }),
+    })
+}
 
 fn actor_name(actor: &Actor) -> &str {
     actor.as_ref().map_or("our team", |a| a.name.as_str())
@@ -70,11 +83,11 @@ async fn finish(
 
 async fn claim(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor: Actor = None;
+    let actor = actor_for(&s, &caller, id).await?;
     let text = takeover_text(&s, &actor);
     let mut tx = s.store.begin().await?;
     let changed = lifecycle::claim(
@@ -90,11 +103,11 @@ async fn claim(
 
 async fn takeover(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor: Actor = None;
+    let actor = actor_for(&s, &caller, id).await?;
     let text = takeover_text(&s, &actor);
     let mut tx = s.store.begin().await?;
     let changed = lifecycle::take_over(
@@ -110,11 +123,11 @@ async fn takeover(
 
 async fn handback(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor: Actor = None;
+    let actor = actor_for(&s, &caller, id).await?;
     let text = s.handover.handback_message.clone();
     let mut tx = s.store.begin().await?;
     let changed = lifecycle::hand_back(
@@ -138,12 +151,12 @@ struct ResolveBody {
 
 async fn resolve(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor: Actor = None;
+    let actor = actor_for(&s, &caller, id).await?;
     // The body is optional: `{}` or nothing resolves without a closing text.
     let body: ResolveBody = if body.iter().all(u8::is_ascii_whitespace) {
         ResolveBody::default()
@@ -173,12 +186,12 @@ struct TransferBody {
 
 async fn transfer(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TransferBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor: Actor = None;
+    let actor = actor_for(&s, &caller, id).await?;
     let to = s
         .store
         .active_agent(body.agent_id)
@@ -206,7 +219,7 @@ struct NoteBody {
 /// An internal note: kept with the conversation for agents, never sent.
 async fn note(
     State(s): State<AppState>,
-    _admin: Admin,
+    caller: Caller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<NoteBody>,
 ) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
@@ -215,8 +228,7 @@ async fn note(
     if text.is_empty() {
         return Err(ApiError::field("text", "must not be empty"));
     }
-    s.store.conversation(id).await?;
-    let actor: Actor = None;
+    let actor = actor_for(&s, &caller, id).await?;
     let mut tx = s.store.begin().await?;
     let message_id = s
         .store

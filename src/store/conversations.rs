@@ -41,6 +41,17 @@ pub struct ConversationFilter {
     /// Only conversations with an id below this (keyset pagination).
     pub before_id: Option<i64>,
     pub limit: i64,
+    /// Only what this agent may see (`None`: everything, the admin).
+    pub visible_to: Option<AgentScope>,
+}
+
+/// What an agent may see: conversations of their divisions, those assigned
+/// to them, and those with neither a division nor an assignee (nobody's
+/// yet, so every agent's). The same rule as `http::Caller::can_see`.
+#[derive(Debug, Default, Clone)]
+pub struct AgentScope {
+    pub agent_id: i64,
+    pub division_ids: Vec<i64>,
 }
 
 fn conversation_from(row: &DbRow, tags: Vec<String>) -> Result<Conversation, StoreError> {
@@ -206,6 +217,28 @@ impl Store {
                 &mut sql,
                 " AND EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)",
                 t.clone().into(),
+            );
+        }
+        if let Some(scope) = &f.visible_to {
+            // Division ids are integers we read, so inlining them is safe.
+            let divisions = match scope.division_ids.is_empty() {
+                true => String::new(),
+                false => format!(
+                    " OR c.division_id IN ({})",
+                    scope
+                        .division_ids
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            };
+            arg(
+                &mut sql,
+                &format!(
+                    " AND (c.assignee_id = ? OR (c.division_id IS NULL AND c.assignee_id IS NULL){divisions})"
+                ),
+                scope.agent_id.into(),
             );
         }
         if let Some(b) = f.before_id {

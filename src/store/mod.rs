@@ -6,6 +6,7 @@
 //! they touch: `ingest.rs`, `conversations.rs`, `outbox.rs`, `routing.rs`; `writes.rs`
 //! gathers the hot path's writes into one type for group commit.
 
+mod agents;
 mod conversations;
 mod db;
 mod divisions;
@@ -14,6 +15,7 @@ mod kb;
 mod migrate;
 mod outbox;
 mod postgres;
+mod presence;
 mod routing;
 mod sqlite;
 mod states;
@@ -23,11 +25,13 @@ mod tx;
 
 use std::sync::Arc;
 
-pub use conversations::{ConversationFilter, RoutingView};
+pub use agents::{AgentAuth, AgentError, AgentPatch, AgentRecord, AgentRow, DivisionRef, NewAgent};
+pub use conversations::{AgentScope, ConversationFilter, RoutingView};
 pub use db::{Db, DbRow, DbTx, Dialect, Param};
 pub use ingest::{Ingested, ROUTING_HISTORY, StoredInbound};
 pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
+pub use presence::{PRESENCE_CHANGED, is_away};
 pub use routing::UnroutedMessage;
 pub use states::{ConversationState, HandoverRecord};
 pub use tx::{BatchItem, Tx};
