@@ -143,6 +143,7 @@ async fn pump(
 ) -> Result<(), StoreError> {
     // Before the table is read: see the module comment.
     let mut live = store.events().subscribe();
+    store.hooks().at(crate::hooks::Point::EventsReplay).await;
     let floor = match after {
         Some(id) => id,
         None => store.last_event_id().await?,
