@@ -840,7 +840,9 @@ impl Config {
             Some(e) => s.push_str(&format!(
                 "events webhook: {} ({})\n",
                 redact_url(&e.url),
-                e.kinds.as_ref().map_or("every kind".into(), |k| k.join(", "))
+                e.kinds
+                    .as_ref()
+                    .map_or("every kind".into(), |k| k.join(", "))
             )),
             None => s.push_str("events webhook: off (EVENTS_WEBHOOK_URL not set)\n"),
         }
@@ -965,7 +967,10 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(errs[0].starts_with("EVENTS_WEBHOOK_KINDS"), "{errs:?}");
-        assert!(errs[1].starts_with("EVENTS_WEBHOOK_SECRET: missing"), "{errs:?}");
+        assert!(
+            errs[1].starts_with("EVENTS_WEBHOOK_SECRET: missing"),
+            "{errs:?}"
+        );
         let errs = settings(&[
             "--events-webhook-url",
             "http://127.0.0.1:9/ev",

@@ -256,9 +256,8 @@ impl Outbox {
             return Ok(SendCheck::NotOurs);
         };
         let store = &self.inner.store;
-        let Some((until, bot_may_speak)) = store
-            .claim_state(row.id, token, conversation_id)
-            .await?
+        let Some((until, bot_may_speak)) =
+            store.claim_state(row.id, token, conversation_id).await?
         else {
             self.held().remove(&row.id);
             return Ok(SendCheck::NotOurs);

@@ -32,10 +32,7 @@ struct SseClient {
 
 impl SseClient {
     async fn open(app: &TestApp, last_event_id: Option<i64>) -> SseClient {
-        let mut req = app
-            .client
-            .get(app.url("/api/v1/events"))
-            .bearer_auth(ADMIN);
+        let mut req = app.client.get(app.url("/api/v1/events")).bearer_auth(ADMIN);
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id.to_string());
         }
@@ -75,7 +72,8 @@ impl SseClient {
                 .expect("an event within 15 s")
                 .expect("stream read")
                 .expect("the stream is still open");
-            self.buf.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+            self.buf
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
         }
     }
 
@@ -103,7 +101,9 @@ impl SseClient {
 }
 
 fn inbound_text(f: &Frame, text: &str) -> bool {
-    f.event == "message.created" && f.data["data"]["text"] == text && f.data["data"]["direction"] == "in"
+    f.event == "message.created"
+        && f.data["data"]["text"] == text
+        && f.data["data"]["direction"] == "in"
 }
 
 /// The events table, oldest first.
@@ -133,8 +133,14 @@ async fn sse_streams_an_inbound_message(backend: Backend) {
     let at = f.data["created_at"].as_str().expect("created_at");
     assert!(humantime::parse_rfc3339(at).is_ok(), "RFC 3339: {at}");
     let stored = table(&app).await;
-    let e = stored.iter().find(|e| e.id == f.id).expect("the same event is in the table");
-    assert_eq!((e.kind.as_str(), e.conversation_id), ("message.created", Some(conv)));
+    let e = stored
+        .iter()
+        .find(|e| e.id == f.id)
+        .expect("the same event is in the table");
+    assert_eq!(
+        (e.kind.as_str(), e.conversation_id),
+        ("message.created", Some(conv))
+    );
     // The bot's reply follows on the same stream.
     let reply = sse
         .find(|f| f.event == "message.created" && f.data["data"]["author"] == "bot")
@@ -200,7 +206,10 @@ async fn last_event_id_resumes_without_gaps_or_duplicates(backend: Backend) {
         .filter(|id| *id > resume_from && *id < marker_id)
         .collect();
     let ids: Vec<i64> = got.iter().map(|f| f.id).collect();
-    assert_eq!(ids, expected, "exactly the missed events, in order, once each");
+    assert_eq!(
+        ids, expected,
+        "exactly the missed events, in order, once each"
+    );
     assert!(
         got.iter().any(|f| inbound_text(f, "second")),
         "the events committed during the replay are there"
@@ -238,7 +247,11 @@ async fn events_webhook_is_signed_and_retried_with_the_same_id(backend: Backend)
     let mut want: Vec<String> = events.iter().map(|e| format!("evt_{}", e.id)).collect();
     want.sort();
     wait_until("every event reached the receiver", || async {
-        let mut ids: Vec<String> = rx.accepted().iter().map(|r| r.header("webhook-id")).collect();
+        let mut ids: Vec<String> = rx
+            .accepted()
+            .iter()
+            .map(|r| r.header("webhook-id"))
+            .collect();
         ids.sort();
         ids == want
     })
@@ -246,7 +259,10 @@ async fn events_webhook_is_signed_and_retried_with_the_same_id(backend: Backend)
     let all = rx.all();
     let (failed_id, _) = check_signed(&all[0]);
     assert_eq!(all[0].answered, 500);
-    let retried: Vec<_> = all.iter().filter(|r| r.header("webhook-id") == failed_id).collect();
+    let retried: Vec<_> = all
+        .iter()
+        .filter(|r| r.header("webhook-id") == failed_id)
+        .collect();
     assert_eq!(retried.len(), 2, "the failed one again, with the same id");
     assert_eq!(retried[1].answered, 200);
     assert_eq!(retried[0].body, retried[1].body);
@@ -275,7 +291,10 @@ async fn events_webhook_sends_only_the_configured_kinds(backend: Backend) {
     let conv = app.converse("ev-k1", "+6281205", "only some").await;
     app.wait_delivery(conv, "bot", "failed").await;
     let events = table(&app).await;
-    let created = events.iter().filter(|e| e.kind == "message.created").count();
+    let created = events
+        .iter()
+        .filter(|e| e.kind == "message.created")
+        .count();
     assert!(created >= 2 && created < events.len(), "{events:?}");
     wait_until("the message.created events arrived", || async {
         rx.accepted().len() >= created

@@ -53,23 +53,33 @@ const PAGE: i64 = 500;
 /// anything at or below it counts as sent.
 const REMEMBERED: usize = 16_384;
 
-/// Starts a stream of the events after `after` (`None`: only events
-/// committed from now on) that `visibility` allows. It ends when the
-/// receiver is dropped, at shutdown, or when the database fails (the
-/// client reconnects with its last id and loses nothing).
-pub fn start(
+/// Starts a stream of the events after `after` (`None`: the events
+/// committed after this call returns) that `visibility` allows. It ends
+/// when the receiver is dropped, at shutdown, or when the database fails
+/// (the client reconnects with its last id and loses nothing).
+///
+/// The stream's starting point is fixed before this returns (so before the
+/// caller answers the request): an event committed once the client has
+/// its response is never missed.
+pub async fn start(
     store: Store,
     after: Option<i64>,
     visibility: Arc<dyn Visibility>,
     options: StreamOptions,
-) -> mpsc::Receiver<Event> {
+) -> Result<mpsc::Receiver<Event>, StoreError> {
+    // Before the table is read: see the module comment.
+    let live = store.events().subscribe();
+    let floor = match after {
+        Some(id) => id,
+        None => store.last_event_id().await?,
+    };
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
-        if let Err(e) = pump(&store, after, &*visibility, options, &tx).await {
+        if let Err(e) = pump(&store, live, floor, &*visibility, options, &tx).await {
             tracing::warn!(error = %e, "event stream ended: reading events failed");
         }
     });
-    rx
+    Ok(rx)
 }
 
 /// Ids sent so far: everything at or below `floor`, and those in `above`.
@@ -136,18 +146,13 @@ async fn catch_up(
 
 async fn pump(
     store: &Store,
-    after: Option<i64>,
+    mut live: tokio::sync::broadcast::Receiver<Event>,
+    floor: i64,
     visibility: &dyn Visibility,
     mut options: StreamOptions,
     out: &mpsc::Sender<Event>,
 ) -> Result<(), StoreError> {
-    // Before the table is read: see the module comment.
-    let mut live = store.events().subscribe();
     store.hooks().at(crate::hooks::Point::EventsReplay).await;
-    let floor = match after {
-        Some(id) => id,
-        None => store.last_event_id().await?,
-    };
     let mut sent = Sent {
         floor,
         above: BTreeSet::new(),

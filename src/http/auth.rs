@@ -95,8 +95,19 @@ fn authenticate(
 /// The client address a trusted proxy appended to `X-Forwarded-For` (the
 /// last entry: earlier ones are whatever the client claimed).
 fn forwarded_for(parts: &Parts) -> Option<std::net::IpAddr> {
-    let last_header = parts.headers.get_all("x-forwarded-for").iter().next_back()?;
-    last_header.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+    let last_header = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?;
+    last_header
+        .to_str()
+        .ok()?
+        .rsplit(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The caller presented the admin token.

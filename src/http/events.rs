@@ -43,7 +43,7 @@ async fn events(
     // The admin sees every event; agents' streams get a `Visibility` of
     // their divisions and assignments here.
     let visibility: Arc<dyn Visibility> = Arc::new(Everything);
-    let mut rx = stream::start(s.store.clone(), after, visibility, s.event_streams.clone());
+    let mut rx = stream::start(s.store.clone(), after, visibility, s.event_streams.clone()).await?;
     let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let events = futures_util::StreamExt::map(events, |e| Ok(sse_event(&e)));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
@@ -63,14 +63,11 @@ fn resume_point(headers: &HeaderMap, after: Option<&str>) -> Result<Option<i64>,
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(|v| {
-            v.parse::<i64>()
-                .ok()
-                .filter(|id| *id >= 0)
-                .ok_or_else(|| {
-                    ApiError::BadRequest(
-                        "Last-Event-ID (or `after`) must be an event id, a whole number".into(),
-                    )
-                })
+            v.parse::<i64>().ok().filter(|id| *id >= 0).ok_or_else(|| {
+                ApiError::BadRequest(
+                    "Last-Event-ID (or `after`) must be an event id, a whole number".into(),
+                )
+            })
         })
         .transpose()
 }

@@ -29,7 +29,11 @@ impl Store {
             .db
             .fetch_optional("SELECT MAX(id) AS id FROM events", &[])
             .await?;
-        Ok(row.map(|r| r.opt_i64("id")).transpose()?.flatten().unwrap_or(0))
+        Ok(row
+            .map(|r| r.opt_i64("id"))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0))
     }
 }
 
@@ -65,10 +69,7 @@ pub(super) async fn insert_webhook_rows(
     }
     let mut rest = rows.as_slice();
     while !rest.is_empty() {
-        let size = CHUNKS
-            .into_iter()
-            .find(|n| *n <= rest.len())
-            .unwrap_or(1);
+        let size = CHUNKS.into_iter().find(|n| *n <= rest.len()).unwrap_or(1);
         let (chunk, tail) = rest.split_at(size);
         let mut params = Vec::with_capacity(size * 4);
         for (payload, key) in chunk {
