@@ -30,6 +30,9 @@ pub struct AppOptions {
     pub router: RouterConfig,
     /// How often the outbox poller looks for due rows.
     pub poll_every: Duration,
+    /// How often an event stream reads the table for events committed by
+    /// other instances (PostgreSQL only).
+    pub events_poll_every: Duration,
     /// Test pause points (none armed in production).
     #[doc(hidden)]
     pub hooks: crate::hooks::Hooks,
@@ -46,6 +49,7 @@ impl Default for AppOptions {
             clock: None,
             router: RouterConfig::default(),
             poll_every: Duration::from_millis(500),
+            events_poll_every: Duration::from_secs(1),
             hooks: crate::hooks::Hooks::default(),
             inbound_cache: true,
         }
@@ -85,7 +89,10 @@ pub async fn run_with(
 ) -> anyhow::Result<()> {
     crate::install_crypto_provider();
     let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let store = open_store(&config, clock).await?.with_hooks(options.hooks);
+    let mut store = open_store(&config, clock).await?.with_hooks(options.hooks);
+    if let Some(w) = &config.events_webhook {
+        store = store.with_events_webhook(crate::events::WebhookKinds::new(w.kinds.clone()));
+    }
     // A SQLite file serves one gateway process, so leases found at startup
     // were left by a process that died: release them now instead of
     // waiting for them to expire. (PostgreSQL may be shared by several
@@ -123,6 +130,17 @@ pub async fn run_with(
             tracing::info!(callback = %redact_url(&api.callback_url), "API channel enabled");
         }
         None => tracing::info!("API channel replies disabled: API_CHANNEL_CALLBACK_URL is not set"),
+    }
+
+    if let Some(w) = &config.events_webhook {
+        let secret = WebhookSecret::parse(w.secret.expose_secret())
+            .map_err(|e| anyhow::anyhow!("EVENTS_WEBHOOK_SECRET: {e}"))?;
+        outbox = outbox.with_events_webhook(crate::events::EventsWebhook::new(
+            client.clone(),
+            w.url.clone(),
+            secret,
+        ));
+        tracing::info!(url = %redact_url(&w.url), "events webhook enabled");
     }
 
     let whatsapp = config.whatsapp.as_ref().map(|w| {
@@ -214,7 +232,16 @@ pub async fn run_with(
             SecretString::from(t)
         }
     };
+    let (streams_stop, streams_stopped) = watch::channel(false);
+    let event_streams = crate::events::stream::StreamOptions {
+        // One process's bus does not carry another's events; the
+        // PostgreSQL database may be shared by several instances.
+        poll_every: (store.dialect() == crate::store::Dialect::Postgres)
+            .then_some(options.events_poll_every),
+        stop: streams_stopped,
+    };
     let state = AppState {
+        event_streams,
         store: store.clone(),
         ingestor,
         outbox,
@@ -232,6 +259,12 @@ pub async fn run_with(
     };
     let app = http::router(state, config.body_limit, config.request_timeout);
     tracing::info!(listen = %listener.local_addr()?, "Baton is listening");
+    // Event streams never end on their own: they are told to at shutdown,
+    // or the server would wait for every open one.
+    let shutdown = async move {
+        shutdown.await;
+        let _ = streams_stop.send(true);
+    };
     http::serve(listener, app, config.header_timeout, shutdown).await;
     tracing::info!("HTTP server stopped; finishing in-flight sends");
     let _ = stop_tx.send(true);

@@ -92,6 +92,16 @@ pub struct Settings {
     /// Callback requests per second to the API channel's receiver.
     #[arg(long, env = "API_CHANNEL_MPS", default_value = "50")]
     pub api_channel_mps: String,
+    /// URL Baton POSTs every event to (signed, retried through the outbox).
+    #[arg(long, env = "EVENTS_WEBHOOK_URL", hide_env_values = true)]
+    pub events_webhook_url: Option<String>,
+    /// Standard Webhooks secret (`whsec_…` or any string) signing events.
+    #[arg(long, env = "EVENTS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub events_webhook_secret: Option<String>,
+    /// Event kinds sent to the webhook, comma-separated (e.g.
+    /// `handover.requested,message.created`); unset: every kind.
+    #[arg(long, env = "EVENTS_WEBHOOK_KINDS")]
+    pub events_webhook_kinds: Option<String>,
     /// Attempts before an outbound message is given up on.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", default_value = "12")]
     pub outbox_max_attempts: String,
@@ -264,6 +274,15 @@ pub struct ApiChannelConfig {
     pub mps: u32,
 }
 
+/// The events webhook.
+#[derive(Debug, Clone)]
+pub struct EventsWebhookConfig {
+    pub url: String,
+    pub secret: SecretString,
+    /// `None`: every kind.
+    pub kinds: Option<Vec<String>>,
+}
+
 /// Who may call what: `/metrics`'s token and the failed-auth budget.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -294,6 +313,7 @@ pub struct Config {
     /// `OFFICE_HOURS`, `OFFICE_CLOSED_DATES` and `BATON_TIMEZONE`.
     pub office_hours: crate::handover::OfficeHours,
     pub api_channel: Option<ApiChannelConfig>,
+    pub events_webhook: Option<EventsWebhookConfig>,
     pub outbox: OutboxConfig,
     pub bot: BotSettings,
     pub whatsapp: Option<WhatsappConfig>,
@@ -459,6 +479,7 @@ impl Settings {
         if callback.is_some() && secret.is_none() {
             p.0.push("API_CHANNEL_SECRET: missing (expected a signing secret when API_CHANNEL_CALLBACK_URL is set)".into());
         }
+        let events_webhook = self.events_webhook_settings(&mut p);
         let outbox = OutboxConfig {
             max_attempts: p
                 .check(
@@ -606,6 +627,7 @@ impl Settings {
                 }),
                 _ => None,
             },
+            events_webhook,
             outbox,
             bot,
             whatsapp,
@@ -613,6 +635,51 @@ impl Settings {
             handover,
             agent_away_after,
         })
+    }
+
+    fn events_webhook_settings(&self, p: &mut Problems) -> Option<EventsWebhookConfig> {
+        let url = non_empty(&self.events_webhook_url)
+            .and_then(|u| p.check("EVENTS_WEBHOOK_URL", "an http(s) URL", parse_url(u)));
+        let secret = non_empty(&self.events_webhook_secret);
+        if let Some(sec) = secret {
+            p.check(
+                "EVENTS_WEBHOOK_SECRET",
+                "whsec_ followed by base64, or a secret without the whsec_ prefix",
+                baton_channel_api::WebhookSecret::parse(sec).map(|_| ()),
+            )?;
+        }
+        let kinds = non_empty(&self.events_webhook_kinds).and_then(|k| {
+            let list: Vec<String> = k
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let bad = list.iter().find(|k| {
+                !k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+            });
+            let checked = match bad {
+                Some(b) => Err(format!("`{b}` is not an event kind")),
+                None => Ok(list),
+            };
+            p.check(
+                "EVENTS_WEBHOOK_KINDS",
+                "comma-separated event kinds, e.g. handover.requested,message.created",
+                checked,
+            )
+        });
+        match (url, secret) {
+            (Some(url), Some(secret)) => Some(EventsWebhookConfig {
+                url,
+                secret: SecretString::from(secret.to_string()),
+                kinds,
+            }),
+            (Some(_), None) => {
+                p.0.push("EVENTS_WEBHOOK_SECRET: missing (expected a signing secret when EVENTS_WEBHOOK_URL is set)".into());
+                None
+            }
+            _ => None,
+        }
     }
 
     fn whatsapp_settings(&self, p: &mut Problems) -> Option<WhatsappConfig> {
@@ -827,6 +894,16 @@ impl Config {
             )),
             None => s.push_str("  api: inbound only (API_CHANNEL_CALLBACK_URL not set)\n"),
         }
+        match &self.events_webhook {
+            Some(e) => s.push_str(&format!(
+                "events webhook: {} ({})\n",
+                redact_url(&e.url),
+                e.kinds
+                    .as_ref()
+                    .map_or("every kind".into(), |k| k.join(", "))
+            )),
+            None => s.push_str("events webhook: off (EVENTS_WEBHOOK_URL not set)\n"),
+        }
         match &self.whatsapp {
             Some(w) => s.push_str(&format!(
                 "  whatsapp: enabled (numbers {}, {} msg/s each, API {})\n",
@@ -979,6 +1056,49 @@ mod tests {
         let c = settings(&[]).validate().unwrap();
         assert!(!c.office_hours.has_schedule());
         assert_eq!(c.office_hours.time_zone_name(), "UTC");
+    }
+
+    #[test]
+    fn events_webhook_settings_are_checked() {
+        let errs = settings(&[
+            "--events-webhook-url",
+            "http://127.0.0.1:9/ev",
+            "--events-webhook-kinds",
+            "message.created, Bad Kind",
+        ])
+        .validate()
+        .unwrap_err();
+        assert!(errs[0].starts_with("EVENTS_WEBHOOK_KINDS"), "{errs:?}");
+        assert!(
+            errs[1].starts_with("EVENTS_WEBHOOK_SECRET: missing"),
+            "{errs:?}"
+        );
+        let errs = settings(&[
+            "--events-webhook-url",
+            "http://127.0.0.1:9/ev",
+            "--events-webhook-secret",
+            "whsec_not*base64",
+        ])
+        .validate()
+        .unwrap_err();
+        assert!(errs[0].starts_with("EVENTS_WEBHOOK_SECRET"), "{errs:?}");
+        assert!(!errs[0].contains("not*base64"), "the secret is not shown");
+        let c = settings(&[
+            "--events-webhook-url",
+            "http://127.0.0.1:9/ev",
+            "--events-webhook-secret",
+            "hunter2",
+            "--events-webhook-kinds",
+            "handover.requested,message.created",
+        ])
+        .validate()
+        .unwrap();
+        let e = c.events_webhook.as_ref().unwrap();
+        assert_eq!(
+            e.kinds.as_deref().unwrap(),
+            ["handover.requested", "message.created"]
+        );
+        assert!(!format!("{c:?}{}", c.describe()).contains("hunter2"));
     }
 
     #[test]

@@ -1,9 +1,16 @@
 //! The event bus: every state change is a row in `events` (written in the
 //! same transaction as the change) and, once committed, a message on an
-//! in-process broadcast that the SSE stream and webhooks listen to.
+//! in-process broadcast that the SSE streams listen to ([`stream`]).
+//! Webhooks do not listen: their outbox rows are written in the event's
+//! own transaction ([`webhook`]), so none is lost to a crash.
+
+pub mod stream;
+mod webhook;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+
+pub use webhook::{EventsWebhook, WEBHOOK_CHANNEL, WebhookKinds, WebhookPayload, webhook_id};
 
 use crate::conversation::Ts;
 

@@ -23,6 +23,9 @@ pub enum Point {
     /// A stored message is about to be routed (its commit is done, the bot
     /// has not been asked).
     BeforeRoute,
+    /// An event stream has subscribed to the bus; next it replays the
+    /// table from the caller's cursor.
+    EventsReplay,
 }
 
 struct Armed {

@@ -48,6 +48,8 @@ pub struct Outbox {
 struct Inner {
     store: Store,
     routes: HashMap<String, Route>,
+    /// Sends event webhook rows (channel [`crate::events::WEBHOOK_CHANNEL`]).
+    events_webhook: Option<crate::events::EventsWebhook>,
     config: OutboxConfig,
     metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
@@ -72,6 +74,7 @@ impl Outbox {
             inner: Arc::new(Inner {
                 store,
                 routes: HashMap::new(),
+                events_webhook: None,
                 config,
                 metrics,
                 permits,
@@ -108,6 +111,15 @@ impl Outbox {
                     per_recipient,
                 },
             );
+        }
+        self
+    }
+
+    /// Sends event webhook rows with `webhook`. Only valid before the
+    /// outbox is shared.
+    pub fn with_events_webhook(mut self, webhook: crate::events::EventsWebhook) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.events_webhook = Some(webhook);
         }
         self
     }
@@ -237,20 +249,20 @@ impl Outbox {
     async fn send_check(
         &self,
         row: &OutboxRow,
-        out: &Outbound,
+        conversation_id: i64,
+        by_bot: bool,
     ) -> Result<SendCheck, crate::store::StoreError> {
         let Some(token) = self.token(row.id) else {
             return Ok(SendCheck::NotOurs);
         };
         let store = &self.inner.store;
-        let Some((until, bot_may_speak)) = store
-            .claim_state(row.id, token, out.conversation_id)
-            .await?
+        let Some((until, bot_may_speak)) =
+            store.claim_state(row.id, token, conversation_id).await?
         else {
             self.held().remove(&row.id);
             return Ok(SendCheck::NotOurs);
         };
-        if out.author == "bot" && !bot_may_speak {
+        if by_bot && !bot_may_speak {
             return Ok(SendCheck::HumanOwns);
         }
         let lease = self.lease_ms();
@@ -403,6 +415,9 @@ impl Outbox {
             state: "dead",
             reason,
         };
+        if row.channel == crate::events::WEBHOOK_CHANNEL {
+            return self.attempt_event(row).await;
+        }
         let out: Outbound = match serde_json::from_str(&row.payload) {
             Ok(o) => o,
             Err(e) => {
@@ -435,7 +450,10 @@ impl Outbox {
         // under a claim that is still this process's, and a bot reply only
         // while the bot may speak (a second bubble held back by the
         // per-customer limit too).
-        match self.send_check(row, &out).await? {
+        match self
+            .send_check(row, out.conversation_id, out.author == "bot")
+            .await?
+        {
             SendCheck::Send => {}
             SendCheck::NotOurs => return Ok(None),
             SendCheck::HumanOwns => {
@@ -454,7 +472,58 @@ impl Outbox {
                 Ok(r) => r,
                 Err(_) => Err(SendError::maybe_sent("send timed out")),
             };
-        Ok(Some(match result {
+        Ok(Some(self.outcome_of(
+            row,
+            route.channel.confirmation_wait(),
+            result,
+        )))
+    }
+
+    /// One attempt at an event webhook row: no pacing, no ownership rule
+    /// (it is no message to a customer), the same claim check and retries.
+    async fn attempt_event(
+        &self,
+        row: &OutboxRow,
+    ) -> Result<Option<(Outcome, Option<String>)>, crate::store::StoreError> {
+        let inner = &self.inner;
+        let Some(webhook) = &inner.events_webhook else {
+            let reason = "EVENTS_WEBHOOK_URL is not configured".to_string();
+            return Ok(Some((
+                Outcome::Failed {
+                    state: "dead",
+                    reason,
+                },
+                None,
+            )));
+        };
+        match self.send_check(row, 0, false).await? {
+            SendCheck::Send => {}
+            SendCheck::NotOurs | SendCheck::HumanOwns => return Ok(None),
+        }
+        let result =
+            match tokio::time::timeout(inner.config.send_timeout, webhook.send(&row.payload)).await
+            {
+                Ok(r) => r,
+                Err(_) => Err(SendError::maybe_sent("send timed out")),
+            };
+        Ok(Some(self.outcome_of(row, None, result)))
+    }
+
+    /// What a send's result means for its row: sent, retried after a
+    /// backoff, or given up on.
+    fn outcome_of(
+        &self,
+        row: &OutboxRow,
+        confirmation_wait: Option<Duration>,
+        result: Result<baton_channel::Sent, SendError>,
+    ) -> (Outcome, Option<String>) {
+        let inner = &self.inner;
+        let store = &inner.store;
+        let dead = |reason: String| Outcome::Failed {
+            state: "dead",
+            reason,
+        };
+        match result {
             Ok(sent) => {
                 let detail = sent.detail.clone();
                 (Outcome::Sent(sent), detail)
@@ -467,7 +536,7 @@ impl Outbox {
                 // The provider may already have it: give its report of the
                 // send time to arrive (and settle the row) before a retry
                 // that would duplicate the message.
-                let retry_after = match route.channel.confirmation_wait() {
+                let retry_after = match confirmation_wait {
                     Some(wait) if maybe_sent => Some(retry_after.unwrap_or_default().max(wait)),
                     _ => retry_after,
                 };
@@ -494,7 +563,7 @@ impl Outbox {
                 };
                 (dead(why.clone()), Some(why))
             }
-        }))
+        }
     }
 }
 

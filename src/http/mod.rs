@@ -6,6 +6,7 @@ mod auth;
 mod auth_failures;
 mod conversations;
 mod divisions;
+mod events;
 mod guard;
 mod health;
 mod inbound;
@@ -46,6 +47,8 @@ use crate::store::Store;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// Shared by every `GET /api/v1/events` stream.
+    pub event_streams: crate::events::stream::StreamOptions,
     pub store: Store,
     pub ingestor: Ingestor,
     pub outbox: Outbox,
@@ -83,6 +86,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .merge(agents::routes())
         .merge(conversations::routes())
         .merge(divisions::routes())
+        .merge(events::routes())
         .merge(kb::routes())
         .merge(media::routes())
         .merge(workflow::routes());

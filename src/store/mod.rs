@@ -10,6 +10,7 @@ mod agents;
 mod conversations;
 mod db;
 mod divisions;
+mod events;
 mod ingest;
 mod kb;
 mod migrate;
@@ -120,6 +121,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     bus: EventBus,
     hooks: crate::hooks::Hooks,
+    /// Which events become webhook outbox rows (`None`: no webhook).
+    webhook: Option<Arc<crate::events::WebhookKinds>>,
 }
 
 impl Store {
@@ -153,6 +156,7 @@ impl Store {
             clock,
             bus: EventBus::new(),
             hooks: crate::hooks::Hooks::default(),
+            webhook: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -162,6 +166,13 @@ impl Store {
     #[doc(hidden)]
     pub fn with_hooks(mut self, hooks: crate::hooks::Hooks) -> Self {
         self.hooks = hooks;
+        self
+    }
+
+    /// Queues a webhook outbox row for every committed event `kinds` wants,
+    /// in the transaction that records the event. Set once at startup.
+    pub fn with_events_webhook(mut self, kinds: crate::events::WebhookKinds) -> Self {
+        self.webhook = Some(Arc::new(kinds));
         self
     }
 
@@ -188,7 +199,11 @@ impl Store {
 
     /// Begins a write transaction whose events publish on commit.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.db.begin_write().await?, self.bus.clone()))
+        Ok(Tx::new(
+            self.db.begin_write().await?,
+            self.bus.clone(),
+            self.webhook.clone(),
+        ))
     }
 
     /// Frees routing and outbox leases (see `app::run_with` for why only

@@ -2,16 +2,20 @@
 //! are published exactly when (and only if) the change commits.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use super::{DbTx, Param, StoreError};
 use crate::conversation::Ts;
-use crate::events::{Event, EventBus};
+use crate::events::{Event, EventBus, WebhookKinds};
 
 pub struct Tx {
     inner: DbTx,
     /// Events recorded so far, written together just before the commit.
     events: Vec<Event>,
     bus: EventBus,
+    /// Set when an events webhook is configured: the events it wants get
+    /// their outbox rows in this same transaction.
+    webhook: Option<Arc<WebhookKinds>>,
 }
 
 /// Events are inserted in multi-row statements of these sizes (largest
@@ -21,11 +25,12 @@ pub struct Tx {
 const EVENT_CHUNKS: [usize; 3] = [32, 8, 1];
 
 impl Tx {
-    pub(super) fn new(inner: DbTx, bus: EventBus) -> Self {
+    pub(super) fn new(inner: DbTx, bus: EventBus, webhook: Option<Arc<WebhookKinds>>) -> Self {
         Tx {
             inner,
             events: Vec::new(),
             bus,
+            webhook,
         }
     }
 
@@ -92,6 +97,12 @@ impl Tx {
 
     pub async fn commit(mut self) -> Result<(), StoreError> {
         self.write_events().await?;
+        if let Some(kinds) = &self.webhook
+            && let Some(last) = self.events.last()
+        {
+            let now = last.created_at.0;
+            super::events::insert_webhook_rows(&mut self.inner, kinds, &self.events, now).await?;
+        }
         self.inner.commit().await?;
         for e in self.events {
             self.bus.publish(e);

@@ -1,0 +1,83 @@
+//! `GET /api/v1/events`: the caller's event stream as Server-Sent Events.
+//! Each SSE event has `id:` = the event's id, `event:` = its kind and
+//! `data:` = the event as JSON. A client resumes where it left off with
+//! `Last-Event-ID` (browsers send it on reconnect) or `?after=ID`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::routing::get;
+use futures_util::Stream;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::Admin;
+use crate::error::ApiError;
+use crate::events::Event;
+use crate::events::stream::{self, Everything, Visibility};
+
+/// Comment lines this often keep proxies from closing an idle stream.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+#[derive(Deserialize)]
+struct Resume {
+    after: Option<String>,
+}
+
+async fn events(
+    State(s): State<AppState>,
+    _a: Admin,
+    headers: HeaderMap,
+    Query(q): Query<Resume>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let after = resume_point(&headers, q.after.as_deref())?;
+    // The admin sees every event; agents' streams get a `Visibility` of
+    // their divisions and assignments here.
+    let visibility: Arc<dyn Visibility> = Arc::new(Everything);
+    let mut rx = stream::start(s.store.clone(), after, visibility, s.event_streams.clone()).await?;
+    let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let events = futures_util::StreamExt::map(events, |e| Ok(sse_event(&e)));
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
+}
+
+/// Where the stream starts: after `Last-Event-ID`, else after `?after=`,
+/// else at the next event committed.
+fn resume_point(headers: &HeaderMap, after: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let given = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| ApiError::BadRequest("Last-Event-ID must be an event id".into()))?,
+        ),
+        None => after,
+    };
+    given
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<i64>().ok().filter(|id| *id >= 0).ok_or_else(|| {
+                ApiError::BadRequest(
+                    "Last-Event-ID (or `after`) must be an event id, a whole number".into(),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Kinds are Baton's own names (no line breaks, which an SSE field
+/// cannot hold); `data` is one line of JSON.
+fn sse_event(e: &Event) -> SseEvent {
+    let data = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
+    SseEvent::default()
+        .id(e.id.to_string())
+        .event(e.kind.as_str())
+        .data(data)
+}
