@@ -16,7 +16,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::Admin;
+use super::auth::{Agent, Caller};
 use crate::error::ApiError;
 use crate::events::Event;
 use crate::events::stream::{self, Everything, Visibility};
@@ -35,18 +35,47 @@ struct Resume {
 
 async fn events(
     State(s): State<AppState>,
-    _a: Admin,
+    caller: Caller,
     headers: HeaderMap,
     Query(q): Query<Resume>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let after = resume_point(&headers, q.after.as_deref())?;
-    // The admin sees every event; agents' streams get a `Visibility` of
-    // their divisions and assignments here.
-    let visibility: Arc<dyn Visibility> = Arc::new(Everything);
+    // The admin sees every event; an agent, those of the conversations
+    // they may see (their divisions', their own, nobody's) and their own
+    // presence.
+    let visibility: Arc<dyn Visibility> = match caller {
+        Caller::Admin => Arc::new(Everything),
+        Caller::Agent(agent) => Arc::new(AgentEvents {
+            store: s.store.clone(),
+            agent,
+        }),
+    };
     let mut rx = stream::start(s.store.clone(), after, visibility, s.event_streams.clone()).await?;
     let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let events = futures_util::StreamExt::map(events, |e| Ok(sse_event(&e)));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
+}
+
+/// What one agent's stream shows. Each event's conversation is read as it
+/// is now (a transfer away hides its later events at once).
+struct AgentEvents {
+    store: crate::store::Store,
+    agent: Agent,
+}
+
+impl Visibility for AgentEvents {
+    fn visible<'a>(&'a self, event: &'a Event) -> baton_channel::BoxFuture<'a, bool> {
+        Box::pin(async move {
+            match event.conversation_id {
+                Some(id) => self
+                    .store
+                    .conversation(id)
+                    .await
+                    .is_ok_and(|c| self.agent.can_see(&c)),
+                None => event.data["agent_id"].as_i64() == Some(self.agent.id),
+            }
+        })
+    }
 }
 
 /// Where the stream starts: after `Last-Event-ID`, else after `?after=`,

@@ -25,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0003_status_receipts"),
     migration!("0004_outbox_fencing"),
     migration!("0005_status_receipts_age"),
+    migration!("0006_handover"),
 ];
 
 impl Store {

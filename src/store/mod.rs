@@ -21,6 +21,7 @@ mod routing;
 mod sqlite;
 mod states;
 mod statuses;
+mod tasks;
 pub use statuses::MAX_PARKED_PER_BATCH;
 mod tx;
 
@@ -35,6 +36,7 @@ pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use presence::{PRESENCE_CHANGED, is_away};
 pub use routing::UnroutedMessage;
 pub use states::{ConversationState, HandoverRecord};
+pub use tasks::{NewTask, Task};
 pub use tx::{BatchItem, Tx};
 
 use crate::conversation::Clock;
