@@ -192,6 +192,11 @@ pub async fn run_with(
     };
     let mut router_config = options.router;
     router_config.max_message_age_ms = config.bot.max_message_age.as_millis() as i64;
+    let engine = Arc::new(crate::handover::Engine {
+        config: Arc::new(config.handover.clone()),
+        office: config.office_hours.clone(),
+        presence: crate::handover::Presence::new(config.agent_away_after),
+    });
     let router = Router::new(
         store.clone(),
         writer.clone(),
@@ -199,7 +204,8 @@ pub async fn run_with(
         outbox.clone(),
         metrics.clone(),
         router_config,
-    );
+    )
+    .with_handover(engine.clone());
     let router = match &whatsapp {
         Some(hook) => router.with_before_bot(typing_indicator(hook.channel.clone())),
         None => router,

@@ -81,6 +81,8 @@ struct Inner {
     queues: Mutex<Queues>,
     permits: Semaphore,
     before_bot: Option<BeforeBot>,
+    /// The handover's actions, run with a turn that hands over.
+    handover: Option<Arc<crate::handover::Engine>>,
     /// Bot turns are applied through the hot path's group commit.
     writer: Writer,
 }
@@ -121,6 +123,7 @@ impl Router {
                 queues: Mutex::new(Queues::default()),
                 permits,
                 before_bot: None,
+                handover: None,
                 writer,
             }),
         }
@@ -130,6 +133,14 @@ impl Router {
     pub fn with_before_bot(mut self, hook: BeforeBot) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.before_bot = Some(hook);
+        }
+        self
+    }
+
+    /// Sets the handover engine. Only before sharing.
+    pub fn with_handover(mut self, engine: Arc<crate::handover::Engine>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.handover = Some(engine);
         }
         self
     }
@@ -306,6 +317,7 @@ impl Router {
                     conversation_id,
                     turn,
                     lease_ms: inner.outbox.lease_ms(),
+                    handover: inner.handover.clone(),
                 },
             )
             .await?;

@@ -93,28 +93,40 @@ async fn commit_change(
     data["status"] = json!(state.status);
     data["assignee_id"] = json!(state.assignee_id);
     tx.event(event, Some(conversation_id), data, now).await?;
-    let rows = match notice.filter(|n| !n.text.trim().is_empty()) {
-        Some(n) => {
-            let draft = NewOutbound {
-                author: n.author,
-                agent_id: n.agent_id,
-                text: n.text.to_string(),
-                quick_replies: Vec::new(),
-                reply_to: None,
-                meta: None,
-                template: None,
-                media: None,
-            };
-            store
-                .insert_outbound(tx, conversation_id, &[draft], Some(n.lease_ms))
-                .await?
-        }
+    let rows = match notice {
+        Some(n) => notify_customer(store, tx, conversation_id, n).await?,
         None => Vec::new(),
     };
     Ok(Changed {
         unchanged: false,
         rows,
     })
+}
+
+/// Queues a notice to the customer (nothing for an empty text); returns
+/// its outbox rows, leased to the caller.
+pub async fn notify_customer(
+    store: &Store,
+    tx: &mut Tx,
+    conversation_id: i64,
+    n: Notice<'_>,
+) -> Result<Vec<OutboxRow>, LifecycleError> {
+    if n.text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let draft = NewOutbound {
+        author: n.author,
+        agent_id: n.agent_id,
+        text: n.text.to_string(),
+        quick_replies: Vec::new(),
+        reply_to: None,
+        meta: None,
+        template: None,
+        media: None,
+    };
+    Ok(store
+        .insert_outbound(tx, conversation_id, &[draft], Some(n.lease_ms))
+        .await?)
 }
 
 fn conflict_with_owner(state: &ConversationState) -> LifecycleError {
@@ -132,7 +144,9 @@ fn owned_by_other(state: &ConversationState, agent_id: i64) -> bool {
 /// `bot → pending`: the bot (or a rule) asks for a human. Records the
 /// handover with its reason, division and summary; a conversation already
 /// waiting for or owned by a human is left as it is (a second handover is
-/// a no-op). Returns the handover's id when one was recorded.
+/// a no-op). Returns the handover's id when one was recorded; its actions
+/// and its `handover.requested` event follow (`handover::Engine`, or
+/// [`announce_handover`] without one).
 pub async fn hand_over(
     store: &Store,
     tx: &mut Tx,
@@ -166,16 +180,27 @@ pub async fn hand_over(
     let id = store
         .insert_handover(tx, conversation_id, &record, now)
         .await?;
+    Ok(Some(id))
+}
+
+/// The `handover.requested` event of a handover that ran no actions.
+pub async fn announce_handover(
+    store: &Store,
+    tx: &mut Tx,
+    conversation_id: i64,
+    handover_id: i64,
+    request: &HandoverRequest,
+) -> Result<(), LifecycleError> {
     tx.event(
         "handover.requested",
         Some(conversation_id),
-        json!({"handover_id": id, "reason": request.reason, "division": request.division,
-               "summary": state.summary, "status": "pending",
-               "failure_count": state.failure_count}),
-        now,
+        json!({"handover_id": handover_id, "reason": request.reason,
+               "division": request.division, "summary": request.summary,
+               "actions": [], "status": "pending"}),
+        store.now(),
     )
     .await?;
-    Ok(Some(id))
+    Ok(())
 }
 
 /// `pending → open` (or `resolved → open`): an agent takes a conversation
@@ -316,6 +341,7 @@ pub async fn assign(
     }
     let previous = state.assignee_id;
     state.assignee_id = to;
+    state.assigned_at = to.map(|_| store.now());
     commit_change(
         store,
         tx,
@@ -477,12 +503,24 @@ pub async fn reopen(
 
 /// A bot turn waiting to be applied: for the message it answers, in its
 /// conversation, with the lease its outbox rows are born with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TurnJob {
     pub message_id: i64,
     pub conversation_id: i64,
     pub turn: BotTurn,
     pub lease_ms: i64,
+    /// Runs the handover's actions when the turn hands over.
+    pub handover: Option<std::sync::Arc<crate::handover::Engine>>,
+}
+
+impl std::fmt::Debug for TurnJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TurnJob")
+            .field("message_id", &self.message_id)
+            .field("conversation_id", &self.conversation_id)
+            .field("turn", &self.turn)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The result of applying a bot turn.
@@ -532,7 +570,7 @@ pub async fn apply_bot_turn(
             media: None,
         })
         .collect();
-    let rows = if drafts.is_empty() {
+    let mut rows = if drafts.is_empty() {
         Vec::new()
     } else {
         store
@@ -549,7 +587,17 @@ pub async fn apply_bot_turn(
         .await?;
     }
     if let Some(h) = &turn.handover {
-        hand_over(store, tx, job.conversation_id, h, turn.failure_count).await?;
+        if let Some(id) = hand_over(store, tx, job.conversation_id, h, turn.failure_count).await? {
+            match &job.handover {
+                Some(engine) => {
+                    let notices = engine
+                        .run(store, tx, job.conversation_id, id, h, job.lease_ms)
+                        .await?;
+                    rows.extend(notices);
+                }
+                None => announce_handover(store, tx, job.conversation_id, id, h).await?,
+            }
+        }
     }
     Ok(TurnOutcome::Applied(rows))
 }

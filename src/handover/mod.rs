@@ -4,11 +4,13 @@
 //! build on this.)
 
 mod division;
+mod engine;
 mod hours;
 mod presence;
 pub mod settings;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
+pub use engine::Engine;
 pub use hours::OfficeHours;
 pub use presence::{Presence, SEEN_EVERY_MS};
 pub use settings::{Action, HandoverArgs, HandoverConfig};

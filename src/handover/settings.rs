@@ -52,6 +52,51 @@ pub struct HandoverArgs {
         default_value = "Thank you for contacting us. Your conversation is now back to being handled by AI assistant. If you need help again, don't hesitate to ask!"
     )]
     pub handback_message: String,
+    /// Told at a handover when no agent of the division is online.
+    #[arg(
+        long,
+        env = "HANDOVER_OFFLINE_MESSAGE",
+        default_value = "Thank you! Our team is not online right now; we will get back to you as soon as someone is."
+    )]
+    pub handover_offline_message: String,
+    /// Told at a handover outside `OFFICE_HOURS` (at most once per
+    /// conversation per day).
+    #[arg(
+        long,
+        env = "HANDOVER_OUT_OF_HOURS_MESSAGE",
+        default_value = "Thank you! We are outside our office hours right now; we will get back to you when we open."
+    )]
+    pub handover_out_of_hours_message: String,
+    /// How a handover picks an agent: `least_busy` (fewest open
+    /// conversations, ties round robin), `round_robin`, or `pool` (nobody:
+    /// the division's agents claim from its queue).
+    #[arg(long, env = "ASSIGN_STRATEGY", default_value = "least_busy")]
+    pub assign_strategy: String,
+    /// An assigned agent who has not answered within this loses the
+    /// conversation to the next available agent (`0`: never).
+    #[arg(long, env = "HANDOVER_REASSIGN_AFTER", default_value = "10m")]
+    pub handover_reassign_after: String,
+}
+
+/// How a handover picks an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssignStrategy {
+    #[default]
+    LeastBusy,
+    RoundRobin,
+    Pool,
+}
+
+impl std::str::FromStr for AssignStrategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "least_busy" => Ok(AssignStrategy::LeastBusy),
+            "round_robin" => Ok(AssignStrategy::RoundRobin),
+            "pool" => Ok(AssignStrategy::Pool),
+            other => Err(format!("`{other}` is not a strategy")),
+        }
+    }
 }
 
 /// One handover action.
@@ -108,6 +153,11 @@ pub struct HandoverConfig {
     pub message: String,
     pub takeover_message: String,
     pub handback_message: String,
+    pub offline_message: String,
+    pub out_of_hours_message: String,
+    pub strategy: AssignStrategy,
+    /// `None`: an assigned agent keeps the conversation however long.
+    pub reassign_after: Option<Duration>,
 }
 
 impl Default for HandoverConfig {
@@ -127,6 +177,10 @@ impl Default for HandoverConfig {
             message: String::new(),
             takeover_message: String::new(),
             handback_message: String::new(),
+            offline_message: String::new(),
+            out_of_hours_message: String::new(),
+            strategy: AssignStrategy::LeastBusy,
+            reassign_after: Some(Duration::from_secs(600)),
         }
     }
 }
@@ -165,6 +219,20 @@ impl HandoverArgs {
             "a duration such as 30m, or 0",
             parse_duration(&self.handover_pause),
         );
+        let reassign_after = check(
+            "HANDOVER_REASSIGN_AFTER",
+            "a duration such as 10m, or 0",
+            parse_duration(&self.handover_reassign_after),
+        );
+        let strategy = self
+            .assign_strategy
+            .parse::<AssignStrategy>()
+            .map_err(|e| {
+                problems.push(format!(
+                    "ASSIGN_STRATEGY: {e} (expected least_busy, round_robin or pool)"
+                ))
+            })
+            .ok();
         let actions = parse_actions(&self.handover_actions)
             .map_err(|e| {
                 problems.push(format!(
@@ -172,7 +240,9 @@ impl HandoverArgs {
                 ))
             })
             .ok();
-        let (Some(task_due), Some(pause), Some(actions)) = (task_due, pause, actions) else {
+        let (Some(task_due), Some(pause), Some(actions), Some(reassign_after), Some(strategy)) =
+            (task_due, pause, actions, reassign_after, strategy)
+        else {
             return Err(problems);
         };
         Ok(HandoverConfig {
@@ -189,6 +259,10 @@ impl HandoverArgs {
             message: self.handover_message.trim().to_string(),
             takeover_message: self.takeover_message.trim().to_string(),
             handback_message: self.handback_message.trim().to_string(),
+            offline_message: self.handover_offline_message.trim().to_string(),
+            out_of_hours_message: self.handover_out_of_hours_message.trim().to_string(),
+            strategy,
+            reassign_after: (!reassign_after.is_zero()).then_some(reassign_after),
         })
     }
 }

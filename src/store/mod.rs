@@ -35,7 +35,7 @@ pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use presence::{PRESENCE_CHANGED, is_away};
 pub use routing::UnroutedMessage;
-pub use states::{ConversationState, HandoverRecord};
+pub use states::{ConversationState, DivisionOverrides, HandoverRecord};
 pub use tasks::{NewTask, Task};
 pub use tx::{BatchItem, Tx};
 

@@ -18,6 +18,19 @@ pub struct ConversationState {
     pub paused_until: Option<i64>,
     pub failure_count: i64,
     pub summary: Option<String>,
+    /// When the assignee was given it (reassignment after silence).
+    pub assigned_at: Option<i64>,
+}
+
+/// What a division changes about its handovers (admin API); `None` keeps
+/// the global setting.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DivisionOverrides {
+    pub handover_message: Option<String>,
+    pub offline_message: Option<String>,
+    pub out_of_hours_message: Option<String>,
+    /// `HANDOVER_ACTIONS` for this division.
+    pub actions: Option<String>,
 }
 
 /// A handover as recorded: the reason, where it went, every action's
@@ -47,7 +60,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT c.status, c.assignee_id, a.name AS assignee_name, c.division_id,
-                c.paused_until, c.failure_count, c.summary
+                c.paused_until, c.failure_count, c.summary, c.assigned_at
              FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id
              WHERE c.id = $1{lock}"
         );
@@ -62,6 +75,7 @@ impl Store {
             paused_until: r.opt_i64("paused_until")?,
             failure_count: r.i64("failure_count")?,
             summary: r.opt_text("summary")?,
+            assigned_at: r.opt_i64("assigned_at")?,
         }))
     }
 
@@ -75,7 +89,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         tx.execute(
             "UPDATE conversations SET status = $2, assignee_id = $3, division_id = $4,
-                paused_until = $5, failure_count = $6, summary = $7, updated_at = $8
+                paused_until = $5, failure_count = $6, summary = $7, updated_at = $8,
+                assigned_at = $9
              WHERE id = $1",
             params![
                 conversation_id,
@@ -85,7 +100,8 @@ impl Store {
                 s.paused_until,
                 s.failure_count,
                 &s.summary,
-                now
+                now,
+                s.assigned_at
             ],
         )
         .await?;
@@ -116,6 +132,82 @@ impl Store {
         )
         .await?
         .i64("id")
+    }
+
+    /// Completes a handover's record: who got it, how every action went.
+    pub async fn complete_handover(
+        &self,
+        tx: &mut Tx,
+        handover_id: i64,
+        agent_id: Option<i64>,
+        actions: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "UPDATE handovers SET agent_id = $2, actions = $3 WHERE id = $1",
+            params![handover_id, agent_id, actions.to_string()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A division's handover overrides.
+    pub async fn division_overrides(
+        &self,
+        tx: &mut Tx,
+        division_id: i64,
+    ) -> Result<DivisionOverrides, StoreError> {
+        let Some(r) = tx
+            .fetch_optional(
+                "SELECT handover_message, offline_message, out_of_hours_message, actions
+                 FROM divisions WHERE id = $1",
+                params![division_id],
+            )
+            .await?
+        else {
+            return Ok(DivisionOverrides::default());
+        };
+        Ok(DivisionOverrides {
+            handover_message: r.opt_text("handover_message")?,
+            offline_message: r.opt_text("offline_message")?,
+            out_of_hours_message: r.opt_text("out_of_hours_message")?,
+            actions: r.opt_text("actions")?,
+        })
+    }
+
+    /// Notes that the conversation got the out-of-hours message on the
+    /// office's local `date`; false if it already had it that day.
+    pub async fn note_out_of_hours(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        date: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(tx
+            .execute(
+                "UPDATE conversations SET out_of_hours_notified_on = $2
+                 WHERE id = $1 AND (out_of_hours_notified_on IS NULL OR out_of_hours_notified_on <> $2)",
+                params![conversation_id, date],
+            )
+            .await?
+            == 1)
+    }
+
+    /// The customer's name (or handle) in a conversation, for task titles.
+    pub async fn customer_label(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+    ) -> Result<String, StoreError> {
+        let r = tx
+            .fetch_one(
+                "SELECT ct.name, ct.handle FROM conversations c
+                 JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1",
+                params![conversation_id],
+            )
+            .await?;
+        Ok(r.opt_text("name")?
+            .filter(|n| !n.trim().is_empty())
+            .map_or(r.text("handle")?, |n| n))
     }
 
     /// A division's id by name.
