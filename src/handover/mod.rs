@@ -7,8 +7,10 @@ mod division;
 mod hours;
 mod presence;
 pub mod settings;
+pub mod timers;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
 pub use hours::OfficeHours;
 pub use presence::{Presence, SEEN_EVERY_MS};
 pub use settings::{Action, HandoverArgs, HandoverConfig};
+pub use timers::{ReassignDue, Tick, Timers};
