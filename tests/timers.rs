@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton::conversation::{SystemClock, lifecycle};
+use baton::hooks::{Hooks, Point};
 use baton::store::{NewTask, Store};
 use common::receiver::Receiver;
 use common::{Backend, Setup, TestApp, wait_until};
@@ -277,3 +278,66 @@ on_both_backends!(
     an_agents_conversation_is_not_resumed,
     overdue_tasks_fire_once_with_two_instances,
 );
+
+/// Two instances flag at once: the first holds its uncommitted flags (a
+/// pause point), the second starts meanwhile and must find nothing left to
+/// announce once the first commits.
+async fn a_racing_instance_finds_the_tasks_flagged(backend: Backend) {
+    let rx = Receiver::start().await;
+    let mut s = setup(backend, &rx);
+    // The app's own loop ticks once at startup, then not during the test.
+    s.options.timers_every = Duration::from_secs(3_600);
+    let app = s.start().await;
+    let conv = app.converse("r1", "+62826", "hello").await;
+    let hooks = Hooks::armable();
+    let first = store(&app).await.with_hooks(hooks.clone());
+    let second = store(&app).await;
+    let watcher = store(&app).await;
+    let mut tx = first.begin().await.expect("begin");
+    let task = first
+        .insert_task(
+            &mut tx,
+            &NewTask {
+                conversation_id: conv,
+                assignee_id: None,
+                title: "call back".into(),
+                description: None,
+                due_at: Some(first.now() - 1),
+            },
+        )
+        .await
+        .expect("task");
+    tx.commit().await.expect("commit");
+
+    let mut held = hooks.pause(Point::OverdueFlagged, 1);
+    let now = first.now();
+    let a = tokio::spawn(async move { first.flag_overdue_tasks(now, 10).await });
+    held.reached().await;
+    let b = tokio::spawn(async move { second.flag_overdue_tasks(now, 10).await });
+    if backend == Backend::Postgres {
+        // The second instance is blocked on the first one's row lock.
+        wait_until("the second instance waits for the row lock", || async {
+            !watcher
+                .db()
+                .fetch_all(
+                    "SELECT pid FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .expect("pg_stat_activity")
+                .is_empty()
+        })
+        .await;
+    }
+    held.release();
+    let a = a.await.expect("first").expect("flagged");
+    let b = b.await.expect("second").expect("flagged");
+    assert_eq!(a.iter().map(|t| t.id).collect::<Vec<_>>(), [task]);
+    assert!(b.is_empty(), "the second instance announces nothing: {b:?}");
+    assert_eq!(count_events(&watcher, "task.overdue", Some(conv)).await, 1);
+    watcher.close().await;
+    app.stop().await;
+}
+
+on_both_backends!(a_racing_instance_finds_the_tasks_flagged);

@@ -87,6 +87,7 @@ impl Store {
             )
             .await?;
         }
+        self.hooks.at(crate::hooks::Point::OverdueFlagged).await;
         tx.commit().await?;
         Ok(flagged)
     }
