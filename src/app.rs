@@ -33,6 +33,8 @@ pub struct AppOptions {
     /// How often an event stream reads the table for events committed by
     /// other instances (PostgreSQL only).
     pub events_poll_every: Duration,
+    /// How often the timer scheduler looks for due pauses and tasks.
+    pub timers_every: Duration,
     /// Test pause points (none armed in production).
     #[doc(hidden)]
     pub hooks: crate::hooks::Hooks,
@@ -50,6 +52,7 @@ impl Default for AppOptions {
             router: RouterConfig::default(),
             poll_every: Duration::from_millis(500),
             events_poll_every: Duration::from_secs(1),
+            timers_every: Duration::from_secs(1),
             hooks: crate::hooks::Hooks::default(),
             inbound_cache: true,
         }
@@ -222,6 +225,10 @@ pub async fn run_with(
     spawn_kb_sync(kb.clone(), store.clone(), stop_rx.clone());
     spawn_receipt_pruning(store.clone(), stop_rx.clone());
     tokio::spawn(outbox.clone().run_renewer(stop_rx.clone()));
+    let timers = tokio::spawn(
+        crate::handover::Timers::new(store.clone(), outbox.clone())
+            .run(options.timers_every, stop_rx.clone()),
+    );
     let poller = tokio::spawn(outbox.clone().run_poller(
         options.poll_every,
         stop_rx.clone(),
@@ -274,6 +281,7 @@ pub async fn run_with(
     http::serve(listener, app, config.header_timeout, shutdown).await;
     tracing::info!("HTTP server stopped; finishing in-flight sends");
     let _ = stop_tx.send(true);
+    let _ = timers.await;
     let _ = poller.await;
     store.close().await;
     Ok(())

@@ -26,6 +26,9 @@ pub enum Point {
     /// An event stream has subscribed to the bus; next it replays the
     /// table from the caller's cursor.
     EventsReplay,
+    /// The timers have flagged tasks overdue and recorded their events
+    /// inside the transaction; next it commits.
+    OverdueFlagged,
 }
 
 struct Armed {

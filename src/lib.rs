@@ -15,7 +15,8 @@
 //! - [`ingest`]: inbound pipeline with group commit.
 //! - [`router`]: who answers an inbound message; the `Bot` trait.
 //! - [`bot`]: the knowledge-base bot and what a turn produces.
-//! - [`handover`]: divisions, the handover's settings and actions.
+//! - [`handover`]: divisions, the handover's settings and actions, the
+//!   timer scheduler (pause expiry, overdue tasks).
 //! - [`outbox`]: the delivery worker.
 //! - [`events`]: the event bus.
 //! - [`http`]: the HTTP surface (webhooks, API, health, metrics).

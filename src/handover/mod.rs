@@ -8,9 +8,11 @@ mod engine;
 mod hours;
 mod presence;
 pub mod settings;
+pub mod timers;
 
 pub use division::{Division, DivisionMatcher, DivisionScore};
 pub use engine::Engine;
 pub use hours::OfficeHours;
 pub use presence::{Presence, SEEN_EVERY_MS};
 pub use settings::{Action, HandoverArgs, HandoverConfig};
+pub use timers::{ReassignDue, Tick, Timers};

@@ -14,6 +14,7 @@ mod json;
 mod kb;
 mod media;
 mod serve;
+mod tasks;
 mod visibility;
 mod whatsapp;
 mod workflow;
@@ -89,6 +90,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .merge(events::routes())
         .merge(kb::routes())
         .merge(media::routes())
+        .merge(tasks::routes())
         .merge(workflow::routes());
     Router::new()
         .merge(health::routes())

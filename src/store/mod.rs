@@ -21,7 +21,9 @@ mod routing;
 mod sqlite;
 mod states;
 mod statuses;
+mod task_queries;
 mod tasks;
+mod timers;
 pub use statuses::MAX_PARKED_PER_BATCH;
 mod tx;
 
@@ -36,7 +38,9 @@ pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use presence::{PRESENCE_CHANGED, is_away};
 pub use routing::UnroutedMessage;
 pub use states::{ConversationState, DivisionOverrides, HandoverRecord};
+pub use task_queries::TaskFilter;
 pub use tasks::{NewTask, Task};
+pub use timers::OverdueTask;
 pub use tx::{BatchItem, Tx};
 
 use crate::conversation::Clock;
