@@ -17,7 +17,7 @@ use crate::store::{ConversationFilter, NewOutbound, StoreError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/conversations", get(list))
+        .route("/conversations", get(list).post(super::start::start))
         .route("/conversations/{id}", get(show))
         .route("/conversations/{id}/messages", post(reply))
 }
@@ -178,25 +178,7 @@ async fn reply(
     }
     let conversation = caller.visible(s.store.conversation(id).await.map_err(not_found)?)?;
     let template = window_check(&s, &conversation)?;
-    let draft = NewOutbound {
-        author: Author::Agent,
-        agent_id: match &caller {
-            Caller::Admin => None,
-            Caller::Agent(a) => Some(a.id),
-        },
-        text: match &template {
-            Some(t) => format!("[template {}] {text}", t.name),
-            None => text.to_string(),
-        },
-        quick_replies: Vec::new(),
-        reply_to: None,
-        meta: template
-            .as_ref()
-            .map(|t| json!({"template": t.name, "requested_text": text})),
-        template: template.clone(),
-        // A template replaces the whole message, attachment included.
-        media: if template.is_some() { None } else { media },
-    };
+    let draft = agent_draft(&caller, text, media, template.as_ref());
     let actor: Actor = match &caller {
         Caller::Admin => None,
         Caller::Agent(a) => Some(crate::conversation::AgentRef {
@@ -244,6 +226,44 @@ async fn reply(
         .unwrap_or_default();
     rows.extend(reply_rows);
     s.outbox.dispatch(rows);
+    let message = message_json(&s, message_id, template.as_ref()).await?;
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+/// The caller's message to the customer: `text` (with `media`), or the
+/// re-engagement `template` in its place.
+pub(super) fn agent_draft(
+    caller: &Caller,
+    text: &str,
+    media: Option<baton_channel::OutboundMedia>,
+    template: Option<&baton_channel::Template>,
+) -> NewOutbound {
+    NewOutbound {
+        author: Author::Agent,
+        agent_id: match caller {
+            Caller::Admin => None,
+            Caller::Agent(a) => Some(a.id),
+        },
+        text: match template {
+            Some(t) => format!("[template {}] {text}", t.name),
+            None => text.to_string(),
+        },
+        quick_replies: Vec::new(),
+        reply_to: None,
+        meta: template.map(|t| json!({"template": t.name, "requested_text": text})),
+        template: template.cloned(),
+        // A template replaces the whole message, attachment included.
+        media: if template.is_some() { None } else { media },
+    }
+}
+
+/// A queued agent message as the API shows it, with a `notice` when a
+/// template went instead of the text.
+pub(super) async fn message_json(
+    s: &AppState,
+    message_id: i64,
+    template: Option<&baton_channel::Template>,
+) -> Result<Value, ApiError> {
     let mut message = json!(s.store.message(message_id).await?);
     if let Some(t) = template {
         message["notice"] = json!(format!(
@@ -251,7 +271,7 @@ async fn reply(
             t.name
         ));
     }
-    Ok((StatusCode::ACCEPTED, Json(message)))
+    Ok(message)
 }
 
 /// WhatsApp only accepts free-form messages within 24 hours of the
@@ -261,13 +281,21 @@ fn window_check(
     s: &AppState,
     c: &Conversation,
 ) -> Result<Option<baton_channel::Template>, ApiError> {
+    window_template(s, c.channel, c.last_inbound_at.map(|t| t.0))
+}
+
+/// [`window_check`] for a conversation on `channel` whose customer last
+/// wrote at `last_inbound_at` (never: the window is closed).
+pub(super) fn window_template(
+    s: &AppState,
+    channel: ChannelKind,
+    last_inbound_at: Option<i64>,
+) -> Result<Option<baton_channel::Template>, ApiError> {
     const WINDOW_MS: i64 = 24 * 3600 * 1000;
-    if c.channel != ChannelKind::Whatsapp {
+    if channel != ChannelKind::Whatsapp {
         return Ok(None);
     }
-    let open = c
-        .last_inbound_at
-        .is_some_and(|t| s.store.now() - t.0 < WINDOW_MS);
+    let open = last_inbound_at.is_some_and(|t| s.store.now() - t < WINDOW_MS);
     if open {
         return Ok(None);
     }

@@ -13,7 +13,9 @@ mod inbound;
 mod json;
 mod kb;
 mod media;
+mod openapi;
 mod serve;
+mod start;
 mod visibility;
 mod whatsapp;
 mod workflow;
@@ -89,6 +91,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .merge(events::routes())
         .merge(kb::routes())
         .merge(media::routes())
+        .merge(openapi::routes())
         .merge(workflow::routes());
     Router::new()
         .merge(health::routes())
