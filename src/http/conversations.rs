@@ -35,6 +35,18 @@ struct ListQuery {
 
 /// The admin lists everything; an agent only what they may see
 /// (`Caller::can_see`), and `assignee=me` means them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations",
+    tag = "conversations",
+    params(("status" = Option<String>, Query, description = "bot|pending|open|resolved"), ("division" = Option<String>, Query, description = "division name"), ("tag" = Option<String>, Query, description = "tag"), ("assignee" = Option<String>, Query, description = "`me` or an agent id"), ("before" = Option<i64>, Query, description = "cursor: `next_before` of the previous page"), ("limit" = Option<i64>, Query, description = "1–500, default 50")),
+    responses(
+        (status = 200, description = "`{conversations, next_before}`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -81,6 +93,18 @@ fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found("conversation"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    responses(
+        (status = 200, description = "the conversation with `messages` and `handovers`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn show(
     State(s): State<AppState>,
     caller: Caller,
@@ -158,6 +182,21 @@ fn media_of(m: MediaBody) -> Result<baton_channel::OutboundMedia, ApiError> {
 }
 
 /// Queues a reply for delivery on the customer's channel.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/messages",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    request_body(content = Object, description = "`{text, media?: {type, url|id, filename?}}`"),
+    responses(
+        (status = 202, description = "the queued message (`notice` when a template went instead)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn reply(
     State(s): State<AppState>,
     caller: Caller,
@@ -309,3 +348,8 @@ pub(super) fn window_template(
         }),
     }
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, show, reply))]
+pub(super) struct Doc;
