@@ -219,6 +219,16 @@ async fn the_document_lists_every_served_route() {
     }
     let schemas = &doc["components"]["schemas"];
     assert!(schemas["ErrorBody"].is_object(), "{schemas}");
+    // The main request bodies are typed, e.g. starting a conversation.
+    let start = &doc["paths"]["/api/v1/conversations"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(start, "#/components/schemas/StartBody", "{doc}");
+    let required = schemas["StartBody"]["required"]
+        .as_array()
+        .expect("required");
+    for field in ["channel", "handle", "text"] {
+        assert!(required.contains(&Value::from(field)), "{required:?}");
+    }
     assert!(
         doc["components"]["securitySchemes"]["bearer"].is_object(),
         "{doc}"

@@ -127,9 +127,10 @@ fn not_found(e: StoreError) -> ApiError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
+    /// The message (the caption, with `media`); at most 4096 bytes.
     #[serde(default)]
     text: String,
     #[serde(default)]
@@ -138,7 +139,7 @@ struct ReplyBody {
 
 /// An attachment: `{"type": "image|audio|video|document|sticker", "url"
 /// or "id", "filename"?}`; `text` becomes its caption.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MediaBody {
     #[serde(rename = "type")]
@@ -187,7 +188,7 @@ fn media_of(m: MediaBody) -> Result<baton_channel::OutboundMedia, ApiError> {
     path = "/api/v1/conversations/{id}/messages",
     tag = "conversations",
     params(("id" = i64, Path, description = "the conversation id")),
-    request_body(content = Object, description = "`{text, media?: {type, url|id, filename?}}`"),
+    request_body = ReplyBody,
     responses(
         (status = 202, description = "the queued message (`notice` when a template went instead)", body = Object),
         (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
@@ -342,7 +343,7 @@ pub(super) fn window_template(
         Some(t) => Ok(Some(t)),
         None => Err(ApiError::Refused {
             code: "outside_window",
-            message: "the customer last wrote more than 24 hours ago; WhatsApp only allows a template now \
+            message: "the customer has not written in the last 24 hours; WhatsApp only allows a template now \
                       (set WHATSAPP_REENGAGE_TEMPLATE)"
                 .into(),
         }),

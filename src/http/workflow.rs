@@ -180,7 +180,7 @@ async fn handback(
     finish(&s, tx, id, changed).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResolveBody {
     /// A closing text to the customer.
@@ -193,7 +193,7 @@ struct ResolveBody {
     path = "/api/v1/conversations/{id}/resolve",
     tag = "conversations",
     params(("id" = i64, Path, description = "the conversation id")),
-    request_body(content = Object, description = "optional `{text?}`: a closing text"),
+    request_body(content = Option<ResolveBody>, description = "optional: a closing text"),
     responses(
         (status = 200, description = "the conversation, with `changed`", body = Object),
         (status = 400, description = "bad request", body = super::openapi::ErrorBody),
@@ -230,7 +230,7 @@ async fn resolve(
     finish(&s, tx, id, changed).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TransferBody {
     agent_id: i64,
@@ -243,7 +243,7 @@ struct TransferBody {
     path = "/api/v1/conversations/{id}/transfer",
     tag = "conversations",
     params(("id" = i64, Path, description = "the conversation id")),
-    request_body(content = Object, description = "`{agent_id, note?}`"),
+    request_body = TransferBody,
     responses(
         (status = 200, description = "the conversation, with `changed`", body = Object),
         (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
@@ -279,7 +279,7 @@ async fn transfer(
     finish(&s, tx, id, changed).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteBody {
     text: String,
@@ -291,7 +291,7 @@ struct NoteBody {
     path = "/api/v1/conversations/{id}/notes",
     tag = "conversations",
     params(("id" = i64, Path, description = "the conversation id")),
-    request_body(content = Object, description = "`{text}`"),
+    request_body = NoteBody,
     responses(
         (status = 201, description = "the note (never sent to the customer)", body = Object),
         (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
