@@ -147,6 +147,25 @@ async fn a_bot_conversation_is_taken_over(backend: Backend) {
         .collect();
     assert!(texts[1].contains("Ana"), "{texts:?}");
     assert_eq!(texts[2], "Ana here, can I help?");
+
+    // Resolved, then started again: the same conversation reopens for her.
+    let r = app
+        .post(&format!("/api/v1/conversations/{id}/resolve"))
+        .send()
+        .await
+        .expect("resolve");
+    assert_eq!(r.status(), 200);
+    let r = start_as(
+        &app,
+        &token,
+        json!({"channel": "api", "handle": "cust-7", "text": "Following up."}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["conversation"]["id"], id);
+    assert_eq!(body["conversation"]["status"], "open");
+    assert_eq!(body["conversation"]["assignee"]["id"], ana);
     app.stop().await;
 }
 
@@ -194,6 +213,19 @@ async fn input_is_validated(backend: Backend) {
     }
     let list = app.get_json("/api/v1/conversations").await;
     assert_eq!(list["conversations"], json!([]), "nothing was created");
+
+    // The admin starts one too: open, with no assignee.
+    let r = app
+        .post("/api/v1/conversations")
+        .json(&json!({"channel": "api", "handle": "cust-9", "text": "Hello from the team"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["conversation"]["status"], "open");
+    assert_eq!(body["conversation"]["assignee"], Value::Null);
+    assert_eq!(body["message"]["agent_id"], Value::Null);
     app.stop().await;
 }
 
