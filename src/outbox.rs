@@ -90,6 +90,11 @@ impl Outbox {
         self.inner.config.lease.as_millis() as i64
     }
 
+    /// Whether messages can be sent on `kind` (its channel is configured).
+    pub fn sends(&self, kind: &str) -> bool {
+        self.inner.routes.contains_key(kind)
+    }
+
     /// Registers a channel with its pacing. Only valid before the outbox is
     /// shared.
     pub fn with_channel(mut self, channel: Arc<dyn Channel>, pacing: Pacing) -> Self {

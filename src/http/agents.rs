@@ -148,12 +148,36 @@ fn view(s: &AppState, a: &AgentRecord) -> Value {
     v
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents",
+    tag = "agents",
+    responses(
+        (status = 200, description = "`{agents}`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn list(State(s): State<AppState>, _a: Admin) -> Result<Json<Value>, ApiError> {
     let agents = s.store.agents().await?;
     let list: Vec<Value> = agents.iter().map(|a| view(&s, a)).collect();
     Ok(Json(json!({ "agents": list })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{id}",
+    tag = "agents",
+    params(("id" = i64, Path, description = "agent id")),
+    responses(
+        (status = 200, description = "the agent", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn show(
     State(s): State<AppState>,
     _a: Admin,
@@ -167,6 +191,20 @@ async fn show(
     Ok(Json(view(&s, &a)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/agents",
+    tag = "agents",
+    request_body(content = Object, description = "`{name, whatsapp?, divisions?}`"),
+    responses(
+        (status = 201, description = "the agent with its `token` (shown once)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn create(
     State(s): State<AppState>,
     _a: Admin,
@@ -191,6 +229,21 @@ async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/agents/{id}",
+    tag = "agents",
+    params(("id" = i64, Path, description = "agent id")),
+    request_body(content = Object, description = "fields to change"),
+    responses(
+        (status = 200, description = "the agent (with a new `token` if rotated)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn update(
     State(s): State<AppState>,
     _a: Admin,
@@ -238,6 +291,19 @@ async fn update(
 /// Deactivates the agent and revokes their token at once; the row stays
 /// for history. `PATCH {"active": true, "rotate_token": true}` brings them
 /// back with a new token.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/agents/{id}",
+    tag = "agents",
+    params(("id" = i64, Path, description = "agent id")),
+    responses(
+        (status = 204, description = "deleted (its token stops working)"),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn remove(
     State(s): State<AppState>,
     _a: Admin,
@@ -253,11 +319,35 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/me",
+    tag = "agents",
+    responses(
+        (status = 200, description = "the calling agent", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn me(State(s): State<AppState>, agent: Agent) -> Result<Json<Value>, ApiError> {
     let a = s.store.agent(agent.id).await?;
     Ok(Json(view(&s, &a)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/agents/me/presence",
+    tag = "agents",
+    request_body(content = Object, description = "`{online}`"),
+    responses(
+        (status = 200, description = "the calling agent", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn presence(
     State(s): State<AppState>,
     agent: Agent,
@@ -271,3 +361,8 @@ async fn presence(
         .map_err(|e| agent_error(e.into()))?;
     Ok(Json(view(&s, &a)))
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, me, presence, show, update, remove))]
+pub(super) struct Doc;

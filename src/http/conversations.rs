@@ -17,7 +17,7 @@ use crate::store::{ConversationFilter, NewOutbound, StoreError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/conversations", get(list))
+        .route("/conversations", get(list).post(super::start::start))
         .route("/conversations/{id}", get(show))
         .route("/conversations/{id}/messages", post(reply))
 }
@@ -35,6 +35,18 @@ struct ListQuery {
 
 /// The admin lists everything; an agent only what they may see
 /// (`Caller::can_see`), and `assignee=me` means them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations",
+    tag = "conversations",
+    params(("status" = Option<String>, Query, description = "bot|pending|open|resolved"), ("division" = Option<String>, Query, description = "division name"), ("tag" = Option<String>, Query, description = "tag"), ("assignee" = Option<String>, Query, description = "`me` or an agent id"), ("before" = Option<i64>, Query, description = "cursor: `next_before` of the previous page"), ("limit" = Option<i64>, Query, description = "1–500, default 50")),
+    responses(
+        (status = 200, description = "`{conversations, next_before}`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -81,6 +93,18 @@ fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found("conversation"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    responses(
+        (status = 200, description = "the conversation with `messages` and `handovers`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn show(
     State(s): State<AppState>,
     caller: Caller,
@@ -103,9 +127,10 @@ fn not_found(e: StoreError) -> ApiError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
+    /// The message (the caption, with `media`); at most 4096 bytes.
     #[serde(default)]
     text: String,
     #[serde(default)]
@@ -114,7 +139,7 @@ struct ReplyBody {
 
 /// An attachment: `{"type": "image|audio|video|document|sticker", "url"
 /// or "id", "filename"?}`; `text` becomes its caption.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MediaBody {
     #[serde(rename = "type")]
@@ -158,6 +183,21 @@ fn media_of(m: MediaBody) -> Result<baton_channel::OutboundMedia, ApiError> {
 }
 
 /// Queues a reply for delivery on the customer's channel.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/messages",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    request_body = ReplyBody,
+    responses(
+        (status = 202, description = "the queued message (`notice` when a template went instead)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn reply(
     State(s): State<AppState>,
     caller: Caller,
@@ -178,25 +218,7 @@ async fn reply(
     }
     let conversation = caller.visible(s.store.conversation(id).await.map_err(not_found)?)?;
     let template = window_check(&s, &conversation)?;
-    let draft = NewOutbound {
-        author: Author::Agent,
-        agent_id: match &caller {
-            Caller::Admin => None,
-            Caller::Agent(a) => Some(a.id),
-        },
-        text: match &template {
-            Some(t) => format!("[template {}] {text}", t.name),
-            None => text.to_string(),
-        },
-        quick_replies: Vec::new(),
-        reply_to: None,
-        meta: template
-            .as_ref()
-            .map(|t| json!({"template": t.name, "requested_text": text})),
-        template: template.clone(),
-        // A template replaces the whole message, attachment included.
-        media: if template.is_some() { None } else { media },
-    };
+    let draft = agent_draft(&caller, text, media, template.as_ref());
     let actor: Actor = match &caller {
         Caller::Admin => None,
         Caller::Agent(a) => Some(crate::conversation::AgentRef {
@@ -244,6 +266,44 @@ async fn reply(
         .unwrap_or_default();
     rows.extend(reply_rows);
     s.outbox.dispatch(rows);
+    let message = message_json(&s, message_id, template.as_ref()).await?;
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+/// The caller's message to the customer: `text` (with `media`), or the
+/// re-engagement `template` in its place.
+pub(super) fn agent_draft(
+    caller: &Caller,
+    text: &str,
+    media: Option<baton_channel::OutboundMedia>,
+    template: Option<&baton_channel::Template>,
+) -> NewOutbound {
+    NewOutbound {
+        author: Author::Agent,
+        agent_id: match caller {
+            Caller::Admin => None,
+            Caller::Agent(a) => Some(a.id),
+        },
+        text: match template {
+            Some(t) => format!("[template {}] {text}", t.name),
+            None => text.to_string(),
+        },
+        quick_replies: Vec::new(),
+        reply_to: None,
+        meta: template.map(|t| json!({"template": t.name, "requested_text": text})),
+        template: template.cloned(),
+        // A template replaces the whole message, attachment included.
+        media: if template.is_some() { None } else { media },
+    }
+}
+
+/// A queued agent message as the API shows it, with a `notice` when a
+/// template went instead of the text.
+pub(super) async fn message_json(
+    s: &AppState,
+    message_id: i64,
+    template: Option<&baton_channel::Template>,
+) -> Result<Value, ApiError> {
     let mut message = json!(s.store.message(message_id).await?);
     if let Some(t) = template {
         message["notice"] = json!(format!(
@@ -251,7 +311,7 @@ async fn reply(
             t.name
         ));
     }
-    Ok((StatusCode::ACCEPTED, Json(message)))
+    Ok(message)
 }
 
 /// WhatsApp only accepts free-form messages within 24 hours of the
@@ -261,13 +321,21 @@ fn window_check(
     s: &AppState,
     c: &Conversation,
 ) -> Result<Option<baton_channel::Template>, ApiError> {
+    window_template(s, c.channel, c.last_inbound_at.map(|t| t.0))
+}
+
+/// [`window_check`] for a conversation on `channel` whose customer last
+/// wrote at `last_inbound_at` (never: the window is closed).
+pub(super) fn window_template(
+    s: &AppState,
+    channel: ChannelKind,
+    last_inbound_at: Option<i64>,
+) -> Result<Option<baton_channel::Template>, ApiError> {
     const WINDOW_MS: i64 = 24 * 3600 * 1000;
-    if c.channel != ChannelKind::Whatsapp {
+    if channel != ChannelKind::Whatsapp {
         return Ok(None);
     }
-    let open = c
-        .last_inbound_at
-        .is_some_and(|t| s.store.now() - t.0 < WINDOW_MS);
+    let open = last_inbound_at.is_some_and(|t| s.store.now() - t < WINDOW_MS);
     if open {
         return Ok(None);
     }
@@ -275,9 +343,14 @@ fn window_check(
         Some(t) => Ok(Some(t)),
         None => Err(ApiError::Refused {
             code: "outside_window",
-            message: "the customer last wrote more than 24 hours ago; WhatsApp only allows a template now \
+            message: "the customer has not written in the last 24 hours; WhatsApp only allows a template now \
                       (set WHATSAPP_REENGAGE_TEMPLATE)"
                 .into(),
         }),
     }
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, show, reply))]
+pub(super) struct Doc;

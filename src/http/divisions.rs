@@ -55,10 +55,35 @@ fn not_found(e: StoreError) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/divisions",
+    tag = "divisions",
+    responses(
+        (status = 200, description = "`{divisions}`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn list(State(s): State<AppState>, _a: Admin) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({"divisions": s.store.divisions().await?})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/divisions",
+    tag = "divisions",
+    request_body(content = Object, description = "`{name, prompt?, …}`"),
+    responses(
+        (status = 201, description = "the division", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn create(
     State(s): State<AppState>,
     _a: Admin,
@@ -73,6 +98,21 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/divisions/{id}",
+    tag = "divisions",
+    params(("id" = i64, Path, description = "division id")),
+    request_body(content = Object, description = "fields to change"),
+    responses(
+        (status = 200, description = "the division", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn update(
     State(s): State<AppState>,
     _a: Admin,
@@ -97,6 +137,19 @@ async fn update(
     Ok(Json(d))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/divisions/{id}",
+    tag = "divisions",
+    params(("id" = i64, Path, description = "division id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn remove(
     State(s): State<AppState>,
     _a: Admin,
@@ -109,3 +162,8 @@ async fn remove(
     s.divisions_changed();
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, remove))]
+pub(super) struct Doc;

@@ -33,6 +33,17 @@ struct Resume {
     after: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "events",
+    params(("after" = Option<String>, Query, description = "resume after this event id (as `Last-Event-ID`)"), ("Last-Event-ID" = Option<String>, Header, description = "resume after this event id")),
+    responses(
+        (status = 200, description = "Server-Sent Events stream", content_type = "text/event-stream", body = String),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn events(
     State(s): State<AppState>,
     caller: Caller,
@@ -110,3 +121,8 @@ fn sse_event(e: &Event) -> SseEvent {
         .event(e.kind.as_str())
         .data(data)
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(events))]
+pub(super) struct Doc;

@@ -17,12 +17,29 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "alive", body = Object)
+    ),
+)]
 async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// Says which part is down, never why in the driver's words (those may
 /// name hosts, users or databases); the detail goes to the log.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "`{status, database, whatsapp}`", body = Object),
+        (status = 503, description = "which part is down", body = Object)
+    ),
+)]
 async fn readyz(State(s): State<AppState>) -> Response {
     let database = match s.store.ping().await {
         Ok(()) => "ok",
@@ -57,6 +74,16 @@ async fn readyz(State(s): State<AppState>) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn metrics(State(s): State<AppState>, _r: MetricsReader) -> impl IntoResponse {
     let depth = s.store.outbox_depth().await.unwrap_or(-1);
     (
@@ -64,3 +91,8 @@ async fn metrics(State(s): State<AppState>, _r: MetricsReader) -> impl IntoRespo
         s.metrics.render(depth),
     )
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz, metrics))]
+pub(super) struct Doc;

@@ -19,6 +19,20 @@ pub fn routes() -> Router<AppState> {
 
 /// Stores the message (answering only after the commit) and routes it.
 /// Posting the same `external_id` again answers 200 with the same ids.
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound",
+    tag = "api channel",
+    request_body(content = Object, description = "`{external_id, contact:{handle, name?}, text?, kind?, media?, reply_to?, sent_at?, account?, meta?}`"),
+    responses(
+        (status = 201, description = "`{message_id, conversation_id, duplicate}`", body = Object),
+        (status = 200, description = "`external_id` seen before", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn inbound(
     State(s): State<AppState>,
     _admin: Admin,
@@ -53,3 +67,8 @@ async fn inbound(
         })),
     ))
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(inbound))]
+pub(super) struct Doc;

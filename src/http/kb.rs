@@ -21,10 +21,34 @@ pub fn routes() -> Router<AppState> {
         .route("/kb/search", get(search))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/kb/articles",
+    tag = "knowledge base",
+    responses(
+        (status = 200, description = "`{articles}`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn list(State(s): State<AppState>, _a: Admin) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({"articles": s.store.kb_articles().await?})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/kb/articles/{slug}",
+    tag = "knowledge base",
+    params(("slug" = String, Path, description = "article slug")),
+    responses(
+        (status = 200, description = "the article", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn show(
     State(s): State<AppState>,
     _a: Admin,
@@ -58,6 +82,21 @@ struct ArticleBody {
 
 /// Creates or replaces an article: JSON, or the Markdown file itself
 /// (`Content-Type: text/markdown`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/kb/articles/{slug}",
+    tag = "knowledge base",
+    params(("slug" = String, Path, description = "article slug")),
+    request_body(content = Object, description = "the article: title, body, keywords, tags, division, translation…"),
+    responses(
+        (status = 201, description = "created", body = Object),
+        (status = 200, description = "replaced", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn write(
     State(s): State<AppState>,
     _a: Admin,
@@ -190,6 +229,19 @@ async fn check_article(s: &AppState, a: &Article) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/kb/articles/{slug}",
+    tag = "knowledge base",
+    params(("slug" = String, Path, description = "article slug")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn remove(
     State(s): State<AppState>,
     _a: Admin,
@@ -209,6 +261,18 @@ struct SearchQuery {
 }
 
 /// `answer` is exactly what the bot would reply with (`null`: a KB miss).
+#[utoipa::path(
+    get,
+    path = "/api/v1/kb/search",
+    tag = "knowledge base",
+    params(("q" = Option<String>, Query, description = "the question")),
+    responses(
+        (status = 200, description = "`{answer, results}` (`answer` null: a KB miss)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn search(
     State(s): State<AppState>,
     _a: Admin,
@@ -221,3 +285,8 @@ async fn search(
     }
     Ok(Json(json!(&*s.kb.search(&text))))
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, show, write, remove, search))]
+pub(super) struct Doc;

@@ -18,6 +18,18 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/media/{message_id}", get(media))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/media/{message_id}",
+    tag = "conversations",
+    params(("message_id" = i64, Path, description = "the inbound message")),
+    responses(
+        (status = 200, description = "the attachment's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn media(
     State(s): State<AppState>,
     _a: Admin,
@@ -71,3 +83,8 @@ async fn media(
     }
     Ok(resp)
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(media))]
+pub(super) struct Doc;

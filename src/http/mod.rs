@@ -13,7 +13,9 @@ mod inbound;
 mod json;
 mod kb;
 mod media;
+mod openapi;
 mod serve;
+mod start;
 mod tasks;
 mod visibility;
 mod whatsapp;
@@ -91,6 +93,7 @@ pub fn router(state: AppState, body_limit: usize, request_timeout: Duration) -> 
         .merge(kb::routes())
         .merge(media::routes())
         .merge(tasks::routes())
+        .merge(openapi::routes())
         .merge(workflow::routes());
     Router::new()
         .merge(health::routes())

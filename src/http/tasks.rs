@@ -40,6 +40,25 @@ fn status_of(field: &'static str, raw: &str) -> Result<String, ApiError> {
 
 /// `?assignee=me|<id>&status=open|done&overdue=true|false&conversation=<id>
 /// &before=<id>&limit=`, newest first, with `next_before` for the next page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks",
+    tag = "tasks",
+    params(
+        ("assignee" = Option<String>, Query, description = "`me` (agents) or an agent id"),
+        ("status" = Option<String>, Query, description = "`open` or `done`"),
+        ("overdue" = Option<bool>, Query, description = "only overdue (or not overdue) tasks"),
+        ("conversation" = Option<i64>, Query, description = "a conversation's tasks"),
+        ("before" = Option<i64>, Query, description = "page: tasks with a lower id"),
+        ("limit" = Option<i64>, Query, description = "page size")
+    ),
+    responses(
+        (status = 200, description = "`{tasks, next_before}`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 422, description = "a bad filter", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -105,6 +124,18 @@ async fn visible_task(s: &AppState, caller: &Caller, id: i64) -> Result<Value, A
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks/{id}",
+    tag = "tasks",
+    params(("id" = i64, Path, description = "the task id")),
+    responses(
+        (status = 200, description = "the task", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn show(
     State(s): State<AppState>,
     caller: Caller,
@@ -114,13 +145,27 @@ async fn show(
     Ok(Json(visible_task(&s, &caller, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PatchBody {
     status: String,
 }
 
 /// `{status: "done"|"open"}`; a change fires `task.updated`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/tasks/{id}",
+    tag = "tasks",
+    params(("id" = i64, Path, description = "the task id")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "the task as it is now", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 422, description = "a bad status", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn update(
     State(s): State<AppState>,
     caller: Caller,
@@ -140,3 +185,8 @@ async fn update(
         })?;
     Ok(Json(json!(task)))
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, show, update))]
+pub(super) struct Doc;

@@ -43,6 +43,17 @@ fn hook(s: &AppState) -> Result<&Arc<WhatsappHook>, ApiError> {
         .ok_or_else(|| ApiError::NotFound("the WhatsApp channel is not configured".into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhooks/whatsapp",
+    tag = "webhooks",
+    params(("hub.mode" = String, Query, description = "`subscribe`"), ("hub.verify_token" = String, Query, description = "`WHATSAPP_VERIFY_TOKEN`"), ("hub.challenge" = String, Query, description = "echoed back")),
+    responses(
+        (status = 200, description = "the challenge, echoed", content_type = "text/plain", body = String),
+        (status = 403, description = "not allowed for this token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody)
+    ),
+)]
 async fn handshake(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -62,6 +73,18 @@ async fn handshake(
         .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhooks/whatsapp",
+    tag = "webhooks",
+    request_body(content = Object, description = "Meta Cloud API webhook body"),
+    responses(
+        (status = 200, description = "stored (signed by `X-Hub-Signature-256`)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 413, description = "body too large", body = super::openapi::ErrorBody)
+    ),
+)]
 async fn deliver(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -153,3 +176,8 @@ async fn deliver(
 fn ok(status: &str) -> Response {
     (StatusCode::OK, Json(json!({"status": status}))).into_response()
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handshake, deliver))]
+pub(super) struct Doc;

@@ -81,6 +81,19 @@ async fn finish(
     Ok(Json(body))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/claim",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    responses(
+        (status = 200, description = "the conversation, with `changed`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn claim(
     State(s): State<AppState>,
     caller: Caller,
@@ -101,6 +114,19 @@ async fn claim(
     finish(&s, tx, id, changed).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/takeover",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    responses(
+        (status = 200, description = "the conversation, with `changed`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn takeover(
     State(s): State<AppState>,
     caller: Caller,
@@ -121,6 +147,19 @@ async fn takeover(
     finish(&s, tx, id, changed).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/handback",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    responses(
+        (status = 200, description = "the conversation, with `changed`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn handback(
     State(s): State<AppState>,
     caller: Caller,
@@ -141,7 +180,7 @@ async fn handback(
     finish(&s, tx, id, changed).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResolveBody {
     /// A closing text to the customer.
@@ -149,6 +188,21 @@ struct ResolveBody {
     text: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/resolve",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    request_body(content = Option<ResolveBody>, description = "optional: a closing text"),
+    responses(
+        (status = 200, description = "the conversation, with `changed`", body = Object),
+        (status = 400, description = "bad request", body = super::openapi::ErrorBody),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn resolve(
     State(s): State<AppState>,
     caller: Caller,
@@ -176,7 +230,7 @@ async fn resolve(
     finish(&s, tx, id, changed).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TransferBody {
     agent_id: i64,
@@ -184,6 +238,21 @@ struct TransferBody {
     note: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/transfer",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    request_body = TransferBody,
+    responses(
+        (status = 200, description = "the conversation, with `changed`", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 409, description = "conflict: the state moved (names the owner)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn transfer(
     State(s): State<AppState>,
     caller: Caller,
@@ -210,13 +279,27 @@ async fn transfer(
     finish(&s, tx, id, changed).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteBody {
     text: String,
 }
 
 /// An internal note: kept with the conversation for agents, never sent.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/notes",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "the conversation id")),
+    request_body = NoteBody,
+    responses(
+        (status = 201, description = "the note (never sent to the customer)", body = Object),
+        (status = 401, description = "missing or wrong token", body = super::openapi::ErrorBody),
+        (status = 404, description = "not found (or not visible to this agent)", body = super::openapi::ErrorBody),
+        (status = 422, description = "invalid field", body = super::openapi::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 async fn note(
     State(s): State<AppState>,
     caller: Caller,
@@ -240,3 +323,8 @@ async fn note(
         Json(json!(s.store.message(message_id).await?)),
     ))
 }
+
+/// This module's routes in the OpenAPI document (`http::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(claim, takeover, handback, resolve, transfer, note))]
+pub(super) struct Doc;

@@ -29,6 +29,17 @@ pub struct StoredInbound {
     pub resolved: bool,
 }
 
+/// The conversation an agent starts (see [`Store::conversation_with`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartedConversation {
+    pub id: i64,
+    /// It did not exist before.
+    pub created: bool,
+    pub status: Status,
+    /// When the customer last wrote (their clock), if ever.
+    pub last_inbound_at: Option<i64>,
+}
+
 /// What storing one inbound message did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ingested {
@@ -73,21 +84,13 @@ impl Store {
                 resolved: false,
             });
         }
-        let contact_id = tx
-            .fetch_one(
-                "INSERT INTO contacts (channel, handle, name, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $4)
-                 ON CONFLICT (channel, handle) DO UPDATE
-                 SET name = COALESCE(excluded.name, contacts.name), updated_at = excluded.updated_at
-                 RETURNING id",
-                params![channel, m.contact.handle.as_str(), &m.contact.name, now],
-            )
-            .await?
-            .i64("id")?;
+        let contact_id =
+            upsert_contact(tx, channel, &m.contact.handle, &m.contact.name, now).await?;
         let sent_at = crate::conversation::sane_sent_at(m.sent_at_ms, now);
-        let (conversation_id, created, resolved) = self
-            .conversation_for(tx, contact_id, m, now, sent_at)
+        let (conversation_id, created, status) = self
+            .conversation_for(tx, contact_id, channel, &m.account, now, Some(sent_at))
             .await?;
+        let resolved = status == Status::Resolved;
         let media = m.media.as_ref().map(|x| json!(x).to_string());
         let meta = m.meta.as_ref().map(|x| x.to_string());
         let message_id = tx
@@ -147,35 +150,69 @@ impl Store {
         })
     }
 
+    /// The conversation an agent starts with `handle` on `channel`
+    /// (`account`: which of our numbers/addresses): the contact is found or
+    /// created (a given `name` replaces the stored one, as on ingest), and
+    /// so is its conversation
+    /// (created in status `bot`, with no inbound time: the customer never
+    /// wrote). Its status and ownership are the lifecycle's to change.
+    pub async fn conversation_with(
+        &self,
+        tx: &mut Tx,
+        channel: &str,
+        handle: &str,
+        name: &Option<String>,
+        account: &Option<String>,
+    ) -> Result<StartedConversation, StoreError> {
+        let now = self.now();
+        let contact_id = upsert_contact(tx, channel, handle, name, now).await?;
+        let (id, created, status) = self
+            .conversation_for(tx, contact_id, channel, account, now, None)
+            .await?;
+        let last_inbound_at = tx
+            .fetch_one(
+                "SELECT last_inbound_at FROM conversations WHERE id = $1",
+                params![id],
+            )
+            .await?
+            .opt_i64("last_inbound_at")?;
+        Ok(StartedConversation {
+            id,
+            created,
+            status,
+            last_inbound_at,
+        })
+    }
+
     /// The contact's conversation on this account, created if new (with
-    /// `sent_at` as its last inbound time); whether it was created, and
-    /// whether it is resolved.
+    /// `last_inbound` as its last inbound time); whether it was created,
+    /// and its status.
     async fn conversation_for(
         &self,
         tx: &mut Tx,
         contact_id: i64,
-        m: &Inbound,
+        channel: &str,
+        account: &Option<String>,
         now: i64,
-        sent_at: i64,
-    ) -> Result<(i64, bool, bool), StoreError> {
+        last_inbound: Option<i64>,
+    ) -> Result<(i64, bool, Status), StoreError> {
         let existing = tx
             .fetch_optional(
                 "SELECT id, status FROM conversations
                  WHERE contact_id = $1 AND COALESCE(account, '') = COALESCE($2, '')
                  ORDER BY id DESC LIMIT 1",
-                params![contact_id, &m.account],
+                params![contact_id, account],
             )
             .await?;
         if let Some(row) = existing {
-            let resolved = row.parse::<Status>("status")? == Status::Resolved;
-            return Ok((row.i64("id")?, false, resolved));
+            return Ok((row.i64("id")?, false, row.parse::<Status>("status")?));
         }
         let id = tx
             .fetch_one(
                 "INSERT INTO conversations (channel, account, contact_id, status, last_inbound_at,
                     created_at, updated_at)
                  VALUES ($1, $2, $3, 'bot', $5, $4, $4) RETURNING id",
-                params![m.channel.as_str(), &m.account, contact_id, now, sent_at],
+                params![channel, account, contact_id, now, last_inbound],
             )
             .await?
             .i64("id")?;
@@ -186,6 +223,27 @@ impl Store {
             now,
         )
         .await?;
-        Ok((id, true, false))
+        Ok((id, true, Status::Bot))
     }
+}
+
+/// The contact `handle` on `channel`, created if new; a given name
+/// replaces the stored one.
+async fn upsert_contact(
+    tx: &mut Tx,
+    channel: &str,
+    handle: &str,
+    name: &Option<String>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    tx.fetch_one(
+        "INSERT INTO contacts (channel, handle, name, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (channel, handle) DO UPDATE
+         SET name = COALESCE(excluded.name, contacts.name), updated_at = excluded.updated_at
+         RETURNING id",
+        params![channel, handle, name, now],
+    )
+    .await?
+    .i64("id")
 }

@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub use agents::{AgentAuth, AgentError, AgentPatch, AgentRecord, AgentRow, DivisionRef, NewAgent};
 pub use conversations::{AgentScope, ConversationFilter, RoutingView};
 pub use db::{Db, DbRow, DbTx, Dialect, Param};
-pub use ingest::{Ingested, ROUTING_HISTORY, StoredInbound};
+pub use ingest::{Ingested, ROUTING_HISTORY, StartedConversation, StoredInbound};
 pub use kb::KbVersion;
 pub use outbox::{Attempt, NewOutbound, OutboxRow, Outcome};
 pub use presence::{PRESENCE_CHANGED, is_away};
