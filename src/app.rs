@@ -227,6 +227,7 @@ pub async fn run_with(
     tokio::spawn(outbox.clone().run_renewer(stop_rx.clone()));
     let timers = tokio::spawn(
         crate::handover::Timers::new(store.clone(), outbox.clone())
+            .with_reassign(reassign_after_silence(engine.clone(), store.clone()))
             .run(options.timers_every, stop_rx.clone()),
     );
     let poller = tokio::spawn(outbox.clone().run_poller(
@@ -285,6 +286,17 @@ pub async fn run_with(
     let _ = poller.await;
     store.close().await;
     Ok(())
+}
+
+/// The timers' hook for reassignment after silence.
+fn reassign_after_silence(
+    engine: Arc<crate::handover::Engine>,
+    store: Store,
+) -> crate::handover::timers::ReassignDue {
+    Arc::new(move |now| {
+        let (engine, store) = (engine.clone(), store.clone());
+        Box::pin(async move { Ok(engine.reassign_due(&store, now).await?) })
+    })
 }
 
 /// The knowledge-base bot as configured.

@@ -34,6 +34,54 @@ fn outcome(action: Action, result: &str, detail: impl Into<String>) -> Value {
 }
 
 impl Engine {
+    /// Reassignment after silence: a waiting conversation whose assignee
+    /// has not taken it within `HANDOVER_REASSIGN_AFTER` goes to the next
+    /// available agent of its division (`conversation.assigned` names both;
+    /// `agent.notified` tells the new one). With nobody else available it
+    /// stays where it is. Returns how many moved.
+    pub async fn reassign_due(&self, store: &Store, now: i64) -> Result<usize, LifecycleError> {
+        let Some(after) = self.config.reassign_after else {
+            return Ok(0);
+        };
+        let due = store
+            .due_reassignments(now - after.as_millis() as i64, 100)
+            .await?;
+        let mut moved = 0;
+        for (conversation_id, division_id, current) in due {
+            let online = self.presence.online_agents(store, division_id, now).await?;
+            let Some(next) = online.iter().find(|a| a.id != current) else {
+                continue;
+            };
+            let agent = AgentRef {
+                id: next.id,
+                name: next.name.clone(),
+            };
+            let mut tx = store.begin().await?;
+            // Re-checked under the lock: claimed or moved meanwhile → skip.
+            let still = store.lock_state(&mut tx, conversation_id).await?;
+            if still.is_none_or(|s| {
+                s.assignee_id != Some(current) || s.status != crate::conversation::Status::Pending
+            }) {
+                continue;
+            }
+            lifecycle::assign(store, &mut tx, conversation_id, Some(&agent)).await?;
+            store
+                .reassign_tasks(&mut tx, conversation_id, Some(agent.id))
+                .await?;
+            tx.event(
+                "agent.notified",
+                Some(conversation_id),
+                json!({"agent_ids": [agent.id], "reason": "reassigned",
+                       "from_agent_id": current}),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            moved += 1;
+        }
+        Ok(moved)
+    }
+
     /// Runs the actions for a handover just recorded (`handover_id`);
     /// returns the customer's message rows for dispatch.
     pub async fn run(

@@ -354,12 +354,26 @@ async fn presence(
     JsonBody(b): JsonBody<PresenceBody>,
 ) -> Result<Json<Value>, ApiError> {
     let now = s.store.now();
+    let was_available = agent_available(&s, agent.id, now).await?;
     let a = s
         .store
         .set_presence(agent.id, b.online, s.presence.away_cutoff(now))
         .await
         .map_err(|e| agent_error(e.into()))?;
-    Ok(Json(view(&s, &a)))
+    let mut body = view(&s, &a);
+    if b.online && !was_available {
+        // Coming online: how many conversations wait in their divisions'
+        // queues (`queue.waiting`; the WhatsApp side tells their phone).
+        let waiting = s.store.announce_waiting(agent.id).await?;
+        body["waiting"] = serde_json::json!(waiting);
+    }
+    Ok(Json(body))
+}
+
+/// Whether assignment could choose the agent (online and not away).
+async fn agent_available(s: &AppState, id: i64, now: i64) -> Result<bool, ApiError> {
+    let a = s.store.agent(id).await.map_err(|e| agent_error(e.into()))?;
+    Ok(a.online && !s.presence.is_away(a.last_seen_at.map(|t| t.0), now))
 }
 
 /// This module's routes in the OpenAPI document (`http::openapi`).

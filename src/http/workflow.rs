@@ -37,13 +37,28 @@ pub(super) type Actor = Option<AgentRef>;
 /// see the conversation (else the same 404 as a missing one).
 pub(super) async fn actor_for(s: &AppState, caller: &Caller, id: i64) -> Result<Actor, ApiError> {
     caller.visible(s.store.conversation(id).await?)?;
-    Ok(match caller {
+    Ok(actor_of(caller))
+}
+
+/// [`actor_for`] for claiming and taking over: an agent who would see the
+/// conversation if nobody owned it (their division's, or nobody's) may try
+/// — and learns who got there first (409) rather than a 404, also when
+/// another agent's claim landed a moment before theirs.
+async fn claimant(s: &AppState, caller: &Caller, id: i64) -> Result<Actor, ApiError> {
+    let mut c = s.store.conversation(id).await?;
+    c.assignee = None;
+    caller.visible(c)?;
+    Ok(actor_of(caller))
+}
+
+fn actor_of(caller: &Caller) -> Actor {
+    match caller {
         Caller::Admin => None,
         Caller::Agent(a) => Some(AgentRef {
             id: a.id,
             name: a.name.clone(),
         }),
-    })
+    }
 }
 
 fn actor_name(actor: &Actor) -> &str {
@@ -100,7 +115,7 @@ async fn claim(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor = actor_for(&s, &caller, id).await?;
+    let actor = claimant(&s, &caller, id).await?;
     let text = takeover_text(&s, &actor);
     let mut tx = s.store.begin().await?;
     let changed = lifecycle::claim(
@@ -133,7 +148,7 @@ async fn takeover(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let actor = actor_for(&s, &caller, id).await?;
+    let actor = claimant(&s, &caller, id).await?;
     let text = takeover_text(&s, &actor);
     let mut tx = s.store.begin().await?;
     let changed = lifecycle::take_over(

@@ -210,6 +210,59 @@ impl Store {
             .map_or(r.text("handle")?, |n| n))
     }
 
+    /// Counts the conversations waiting unassigned in the agent's
+    /// divisions' queues (and in no division) and records
+    /// `queue.waiting` for them; returns the count.
+    pub async fn announce_waiting(&self, agent_id: i64) -> Result<i64, StoreError> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let n = tx
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM conversations c
+                 WHERE c.status = 'pending' AND c.assignee_id IS NULL
+                   AND (c.division_id IS NULL OR c.division_id IN
+                        (SELECT division_id FROM agent_divisions WHERE agent_id = $1))",
+                params![agent_id],
+            )
+            .await?
+            .i64("n")?;
+        tx.event(
+            "queue.waiting",
+            None,
+            serde_json::json!({"agent_id": agent_id, "waiting": n}),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Waiting conversations whose assignee got them before `cutoff` and
+    /// has not taken them: `(conversation, division, assignee)`.
+    pub async fn due_reassignments(
+        &self,
+        cutoff: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Option<i64>, i64)>, StoreError> {
+        self.db
+            .fetch_all(
+                "SELECT id, division_id, assignee_id FROM conversations
+                 WHERE status = 'pending' AND assignee_id IS NOT NULL AND assigned_at <= $1
+                 ORDER BY assigned_at LIMIT $2",
+                params![cutoff, limit],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.i64("id")?,
+                    r.opt_i64("division_id")?,
+                    r.i64("assignee_id")?,
+                ))
+            })
+            .collect()
+    }
+
     /// A division's id by name.
     pub async fn division_id_in(&self, tx: &mut Tx, name: &str) -> Result<Option<i64>, StoreError> {
         tx.fetch_optional("SELECT id FROM divisions WHERE name = $1", params![name])
