@@ -499,7 +499,70 @@ async fn a_silent_assignee_loses_the_conversation(backend: Backend) {
     app.stop().await;
 }
 
+/// A division overrides the customer's text and the action list.
+async fn a_division_overrides_the_text_and_the_actions(backend: Backend) {
+    let rx = Receiver::start().await;
+    let app = gateway(backend, &rx, &[]).await;
+    let r = app
+        .post("/api/v1/divisions")
+        .json(&json!({"name": "Sales", "prompt": "buying, prices, orders"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let division: Value = r.json().await.unwrap();
+    let path = format!("/api/v1/divisions/{}", division["id"]);
+    let bad = app
+        .patch(&path)
+        .json(&json!({"actions": "tag,fax"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422, "an unknown action is refused");
+    let r = app
+        .patch(&path)
+        .json(
+            &json!({"handover_message": "Our sales team will call you back.",
+                      "actions": "tag,message"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["handover"]["actions"], "tag,message");
+    // Someone of Sales is online, so the handover text (not the offline
+    // one) goes out.
+    let r = app
+        .post("/api/v1/agents")
+        .json(&json!({"name": "Dewi", "divisions": ["Sales"]}))
+        .send()
+        .await
+        .unwrap();
+    let dewi: Value = r.json().await.unwrap();
+    set_online(&app, dewi["token"].as_str().unwrap(), true).await;
+    let handle = "+628500009";
+    let id = say(&app, handle, "dv-1", "can I talk to a real person please").await;
+    let c = app.conversation(id).await;
+    assert_eq!(c["division"], "Sales");
+    let actions: Vec<&str> = c["handovers"][0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["tag", "message"], "the division's list, in order");
+    wait_until("the division's text arrives", || async {
+        received(&rx, handle)
+            .iter()
+            .any(|(_, t)| t == "Our sales team will call you back.")
+    })
+    .await;
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_division_overrides_the_text_and_the_actions,
     asking_for_a_person_runs_every_handover_action,
     nobody_online_gets_the_offline_message_and_the_first_agent_back_is_told,
     outside_office_hours_the_message_comes_once_a_day,

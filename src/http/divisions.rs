@@ -35,6 +35,12 @@ struct DivisionPatch {
     name: Option<String>,
     prompt: Option<String>,
     keywords: Option<Vec<String>>,
+    /// This division's handover texts and actions (`""` returns to the
+    /// global setting).
+    handover_message: Option<String>,
+    offline_message: Option<String>,
+    out_of_hours_message: Option<String>,
+    actions: Option<String>,
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {
@@ -118,7 +124,7 @@ async fn update(
     _a: Admin,
     Path(id): Path<String>,
     JsonBody(p): JsonBody<DivisionPatch>,
-) -> Result<Json<Division>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = id_of(&id)?;
     if let Some(n) = &p.name {
         check_name(n)?;
@@ -133,8 +139,25 @@ async fn update(
         )
         .await
         .map_err(not_found)?;
+    if let Some(a) = p.actions.as_deref().filter(|a| !a.trim().is_empty()) {
+        crate::handover::settings::parse_actions(a).map_err(|e| ApiError::field("actions", e))?;
+    }
+    let overrides = s
+        .store
+        .set_division_overrides(
+            id,
+            &[
+                ("handover_message", p.handover_message.as_deref()),
+                ("offline_message", p.offline_message.as_deref()),
+                ("out_of_hours_message", p.out_of_hours_message.as_deref()),
+                ("actions", p.actions.as_deref()),
+            ],
+        )
+        .await?;
     s.divisions_changed();
-    Ok(Json(d))
+    let mut body = serde_json::json!(d);
+    body["handover"] = overrides;
+    Ok(Json(body))
 }
 
 #[utoipa::path(

@@ -92,6 +92,46 @@ impl Store {
         Ok(d)
     }
 
+    /// Sets a division's handover overrides (`(column, value)`: `None`
+    /// leaves it, `Some("")` clears it back to the global setting);
+    /// returns them all as they are now.
+    pub async fn set_division_overrides(
+        &self,
+        id: i64,
+        changes: &[(&str, Option<&str>)],
+    ) -> Result<serde_json::Value, StoreError> {
+        const COLUMNS: [&str; 4] = [
+            "handover_message",
+            "offline_message",
+            "out_of_hours_message",
+            "actions",
+        ];
+        let mut tx = self.begin().await?;
+        for (column, value) in changes {
+            let (Some(value), true) = (value, COLUMNS.contains(column)) else {
+                continue;
+            };
+            let value = value.trim();
+            let sql = format!("UPDATE divisions SET {column} = $2 WHERE id = $1");
+            tx.execute(&sql, params![id, (!value.is_empty()).then_some(value)])
+                .await?;
+        }
+        let row = tx
+            .fetch_optional(
+                "SELECT handover_message, offline_message, out_of_hours_message, actions
+                 FROM divisions WHERE id = $1",
+                params![id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut out = serde_json::Map::new();
+        for column in COLUMNS {
+            out.insert(column.into(), serde_json::json!(row.opt_text(column)?));
+        }
+        tx.commit().await?;
+        Ok(serde_json::Value::Object(out))
+    }
+
     pub async fn delete_division(&self, id: i64) -> Result<(), StoreError> {
         let n = self
             .db

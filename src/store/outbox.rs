@@ -330,7 +330,7 @@ impl Store {
             return Ok(false);
         };
         tx.event(
-            "message.updated",
+            "message.delivery_changed",
             Some(row.i64("conversation_id")?),
             json!({"message_id": message_id, "delivery": delivery, "error": error}),
             now,
@@ -378,7 +378,7 @@ impl Store {
         };
         if row.opt_text("delivery")?.as_deref() == Some(sent.delivery.as_str()) {
             tx.event(
-                "message.updated",
+                "message.delivery_changed",
                 Some(row.i64("conversation_id")?),
                 json!({"message_id": message_id, "delivery": sent.delivery, "error": null}),
                 now,
