@@ -32,7 +32,11 @@ struct SseClient {
 
 impl SseClient {
     async fn open(app: &TestApp, last_event_id: Option<i64>) -> SseClient {
-        let mut req = app.client.get(app.url("/api/v1/events")).bearer_auth(ADMIN);
+        Self::open_as(app, ADMIN, last_event_id).await
+    }
+
+    async fn open_as(app: &TestApp, token: &str, last_event_id: Option<i64>) -> SseClient {
+        let mut req = app.client.get(app.url("/api/v1/events")).bearer_auth(token);
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id.to_string());
         }
@@ -147,6 +151,50 @@ async fn sse_streams_an_inbound_message(backend: Backend) {
         .await;
     assert!(reply.id > f.id);
     // Shutdown ends open streams instead of waiting for them.
+    app.stop().await;
+}
+
+/// An agent's stream shows what the agent may see: a conversation another
+/// agent owns stays out of it, one that is nobody's comes through.
+async fn an_agents_stream_shows_only_their_conversations(backend: Backend) {
+    let app = Setup::new(backend).start().await;
+    let mut tokens = Vec::new();
+    let mut ids = Vec::new();
+    for name in ["Ana", "Bima"] {
+        let v: Value = app
+            .post("/api/v1/agents")
+            .json(&serde_json::json!({"name": name, "divisions": []}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(v["id"].as_i64().unwrap());
+        tokens.push(v["token"].as_str().unwrap().to_string());
+    }
+    let bimas = app.converse("vis-1", "+6281301", "hello").await;
+    app.takeover(bimas).await;
+    let r = app
+        .post(&format!("/api/v1/conversations/{bimas}/transfer"))
+        .json(&serde_json::json!({"agent_id": ids[1], "note": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut ana = SseClient::open_as(&app, &tokens[0], None).await;
+    app.converse("vis-2", "+6281301", "for Bima only").await;
+    let nobodys = app.converse("vis-3", "+6281302", "hello anyone").await;
+    let before = ana.until(|f| inbound_text(f, "hello anyone")).await;
+    assert!(
+        before.iter().all(|f| f.data["conversation_id"] != bimas),
+        "Bima's conversation stays out of Ana's stream: {before:?}"
+    );
+    // Bima's own stream has it.
+    let mut bima = SseClient::open_as(&app, &tokens[1], Some(0)).await;
+    let f = bima.find(|f| inbound_text(f, "for Bima only")).await;
+    assert_eq!(f.data["conversation_id"], bimas);
+    assert_ne!(nobodys, bimas);
     app.stop().await;
 }
 
@@ -332,6 +380,7 @@ async fn events_webhook_sends_only_the_configured_kinds(backend: Backend) {
 
 on_both_backends!(
     sse_streams_an_inbound_message,
+    an_agents_stream_shows_only_their_conversations,
     last_event_id_resumes_without_gaps_or_duplicates,
     events_webhook_is_signed_and_retried_with_the_same_id,
     events_webhook_sends_only_the_configured_kinds,
