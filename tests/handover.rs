@@ -561,7 +561,94 @@ async fn a_division_overrides_the_text_and_the_actions(backend: Backend) {
     app.stop().await;
 }
 
+/// Round robin takes turns; an empty `TAKEOVER_MESSAGE` sends nothing; a
+/// resolve carries its closing text; `HANDOVER_PAUSE=0` sets no pause (the
+/// bot waits for a hand-back).
+async fn round_robin_silent_takeover_closing_text_and_no_pause(backend: Backend) {
+    let rx = Receiver::start().await;
+    let app = gateway(
+        backend,
+        &rx,
+        &[
+            ("assign-strategy", "round_robin"),
+            ("takeover-message", ""),
+            ("handover-pause", "0"),
+        ],
+    )
+    .await;
+    let (ana, ana_token) = agent(&app, "Ana").await;
+    let (bima, bima_token) = agent(&app, "Bima").await;
+    set_online(&app, &ana_token, true).await;
+    set_online(&app, &bima_token, true).await;
+    let mut assignees = Vec::new();
+    for (i, handle) in ["+628500011", "+628500012", "+628500013"]
+        .iter()
+        .enumerate()
+    {
+        let id = say(
+            &app,
+            handle,
+            &format!("rr-{i}"),
+            "can I talk to a real person please",
+        )
+        .await;
+        let c = app.conversation(id).await;
+        assert!(c["paused_until"].is_null(), "no pause: {c}");
+        assignees.push(c["assignee"]["id"].as_i64().unwrap());
+    }
+    assert_ne!(assignees[0], assignees[1], "turns: {assignees:?}");
+    assert_eq!(assignees[0], assignees[2], "turns: {assignees:?}");
+    assert!(assignees.contains(&ana) && assignees.contains(&bima));
+    // The agent of the first one takes it, silently, and resolves it with
+    // a closing text.
+    let handle = "+628500011";
+    let id = app.get_json("/api/v1/conversations?limit=100").await["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["contact"]["handle"] == handle)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let token = if assignees[0] == ana {
+        &ana_token
+    } else {
+        &bima_token
+    };
+    let r = act(
+        &app,
+        token,
+        &format!("/api/v1/conversations/{id}/claim"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = act(
+        &app,
+        token,
+        &format!("/api/v1/conversations/{id}/resolve"),
+        json!({"text": "Glad we could help. Bye!"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.conversation(id).await["status"], "resolved");
+    wait_until("the closing text arrives", || async {
+        received(&rx, handle)
+            .iter()
+            .any(|(_, t)| t == "Glad we could help. Bye!")
+    })
+    .await;
+    assert!(
+        !received(&rx, handle)
+            .iter()
+            .any(|(_, t)| t.contains("ready to assist you")),
+        "an empty TAKEOVER_MESSAGE sends nothing"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    round_robin_silent_takeover_closing_text_and_no_pause,
     a_division_overrides_the_text_and_the_actions,
     asking_for_a_person_runs_every_handover_action,
     nobody_online_gets_the_offline_message_and_the_first_agent_back_is_told,
