@@ -173,6 +173,15 @@ async fn an_agents_stream_shows_only_their_conversations(backend: Backend) {
         ids.push(v["id"].as_i64().unwrap());
         tokens.push(v["token"].as_str().unwrap().to_string());
     }
+    let presence = app
+        .client
+        .put(app.url("/api/v1/agents/me/presence"))
+        .bearer_auth(&tokens[1])
+        .json(&serde_json::json!({"online": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(presence.status(), 200);
     let bimas = app.converse("vis-1", "+6281301", "hello").await;
     app.takeover(bimas).await;
     let r = app

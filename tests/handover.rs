@@ -410,7 +410,7 @@ async fn transfer_with_a_note(backend: Backend) {
     let rx = Receiver::start().await;
     let app = gateway(backend, &rx, &[("assign-strategy", "pool")]).await;
     let (_, ana_token) = agent(&app, "Ana").await;
-    let (bima, _) = agent(&app, "Bima").await;
+    let (bima, bima_token) = agent(&app, "Bima").await;
     let id = say(
         &app,
         "+628500007",
@@ -426,14 +426,18 @@ async fn transfer_with_a_note(backend: Backend) {
     )
     .await;
     assert_eq!(claim.status(), 200);
-    let r = act(
-        &app,
-        &ana_token,
-        &format!("/api/v1/conversations/{id}/transfer"),
-        json!({"agent_id": bima, "note": "VIP, wants a refund"}),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
+    let transfer_path = format!("/api/v1/conversations/{id}/transfer");
+    let transfer = || {
+        act(
+            &app,
+            &ana_token,
+            &transfer_path,
+            json!({"agent_id": bima, "note": "VIP, wants a refund"}),
+        )
+    };
+    assert_eq!(transfer().await.status(), 422, "only to an online agent");
+    set_online(&app, &bima_token, true).await;
+    assert_eq!(transfer().await.status(), 200);
     let c = app.conversation(id).await;
     assert_eq!(c["status"], "open");
     assert_eq!(c["assignee"]["id"], bima);
@@ -558,6 +562,40 @@ async fn a_division_overrides_the_text_and_the_actions(backend: Backend) {
             .any(|(_, t)| t == "Our sales team will call you back.")
     })
     .await;
+    // Two agents of the division: one claims; the other can see it but not
+    // answer in it (409 naming the owner); after a resolve, replying needs
+    // a claim first.
+    let r = app
+        .post("/api/v1/agents")
+        .json(&json!({"name": "Eko", "divisions": ["Sales"]}))
+        .send()
+        .await
+        .unwrap();
+    let eko: Value = r.json().await.unwrap();
+    let eko_token = eko["token"].as_str().unwrap();
+    let dewi_token = dewi["token"].as_str().unwrap();
+    let path = |what: &str| format!("/api/v1/conversations/{id}/{what}");
+    assert_eq!(
+        act(&app, dewi_token, &path("claim"), json!({}))
+            .await
+            .status(),
+        200
+    );
+    let r = act(&app, eko_token, &path("messages"), json!({"text": "Hi"})).await;
+    assert_eq!(r.status(), 409);
+    let err: Value = r.json().await.unwrap();
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("Dewi"),
+        "{err}"
+    );
+    assert_eq!(
+        act(&app, dewi_token, &path("resolve"), json!({}))
+            .await
+            .status(),
+        200
+    );
+    let r = act(&app, dewi_token, &path("messages"), json!({"text": "Hi"})).await;
+    assert_eq!(r.status(), 409, "resolved: claim it first");
     app.stop().await;
 }
 

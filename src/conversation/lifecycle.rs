@@ -277,6 +277,41 @@ pub async fn take_over(
     .await
 }
 
+/// A human writes to the customer: a conversation the bot or the queue
+/// has is taken over first (with the greeting), one another agent owns is
+/// a conflict naming them, a resolved one must be claimed first; the bot's
+/// pause is pushed to `paused_until` (when given). All under one lock, so
+/// nothing can move the conversation between the check and the message.
+pub async fn agent_speaks(
+    store: &Store,
+    tx: &mut Tx,
+    conversation_id: i64,
+    agent: Option<&AgentRef>,
+    greeting: Option<Notice<'_>>,
+    paused_until: Option<i64>,
+) -> Result<Changed, LifecycleError> {
+    let state = locked(store, tx, conversation_id).await?;
+    if agent.is_some_and(|a| owned_by_other(&state, a.id)) {
+        return Err(conflict_with_owner(&state));
+    }
+    let mut changed = match state.status {
+        Status::Resolved => {
+            return Err(LifecycleError::Conflict(
+                "the conversation is resolved: claim it to reopen it".into(),
+            ));
+        }
+        Status::Bot | Status::Pending => {
+            take_over(store, tx, conversation_id, agent, greeting).await?
+        }
+        Status::Open => Changed::unchanged(),
+    };
+    if paused_until.is_some() {
+        pause(store, tx, conversation_id, paused_until).await?;
+        changed.unchanged = false;
+    }
+    Ok(changed)
+}
+
 /// `open → open`: the owner (or the admin, `from = None`) hands the
 /// conversation to another agent, with a note for them. A waiting
 /// conversation may be transferred too (it opens for the new agent).

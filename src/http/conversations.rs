@@ -230,26 +230,21 @@ async fn reply(
     // A human speaking takes the conversation from the bot (or the queue)
     // first, and pushes the bot's pause on: it comes back only once the
     // humans have gone quiet.
-    let mut rows = Vec::new();
-    if matches!(conversation.status, Status::Bot | Status::Pending) {
-        let greeting = takeover_text(&s, &actor);
-        rows = lifecycle::take_over(
-            &s.store,
-            &mut tx,
-            id,
-            actor.as_ref(),
-            Some(notice(&s, &greeting, &actor)),
-        )
-        .await?
-        .rows;
-    }
+    let greeting = takeover_text(&s, &actor);
     let paused_until = s
         .handover
         .pause
         .map(|p| s.store.now() + p.as_millis() as i64);
-    if paused_until.is_some() {
-        lifecycle::pause(&s.store, &mut tx, id, paused_until).await?;
-    }
+    let mut rows = lifecycle::agent_speaks(
+        &s.store,
+        &mut tx,
+        id,
+        actor.as_ref(),
+        Some(notice(&s, &greeting, &actor)),
+        paused_until,
+    )
+    .await?
+    .rows;
     let reply_rows = s
         .store
         .queue_outbound(

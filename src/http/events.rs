@@ -77,13 +77,27 @@ struct AgentEvents {
 impl Visibility for AgentEvents {
     fn visible<'a>(&'a self, event: &'a Event) -> baton_channel::BoxFuture<'a, bool> {
         Box::pin(async move {
+            // Events that name the agent reach them even when the
+            // conversation is no longer theirs (transferred or reassigned
+            // away: "both are told").
+            let me = Some(self.agent.id);
+            let d = &event.data;
+            let named = d["agent_id"].as_i64() == me
+                || d["from_agent_id"].as_i64() == me
+                || d["agent"]["id"].as_i64() == me
+                || d["agent_ids"]
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().any(|i| i.as_i64() == me));
+            if named {
+                return true;
+            }
             match event.conversation_id {
                 Some(id) => self
                     .store
                     .conversation(id)
                     .await
                     .is_ok_and(|c| self.agent.can_see(&c)),
-                None => event.data["agent_id"].as_i64() == Some(self.agent.id),
+                None => false,
             }
         })
     }

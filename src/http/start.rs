@@ -125,6 +125,11 @@ pub(super) async fn start(
         .conversation_with(&mut tx, channel.as_str(), &handle, &name, &account)
         .await?;
     let id = started.id;
+    if !started.created {
+        // An existing conversation is taken only by an agent who may claim
+        // it (the same rule as `/claim`: else 404, or 409 naming its owner).
+        super::workflow::claimant(&s, &caller, id).await?;
+    }
     let template = window_template(&s, channel, started.last_inbound_at)?;
     // A customer already talking to the bot (or waiting) is told who took
     // over, as when an agent replies; a new one just gets the agent's text

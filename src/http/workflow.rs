@@ -44,10 +44,17 @@ pub(super) async fn actor_for(s: &AppState, caller: &Caller, id: i64) -> Result<
 /// conversation if nobody owned it (their division's, or nobody's) may try
 /// — and learns who got there first (409) rather than a 404, also when
 /// another agent's claim landed a moment before theirs.
-async fn claimant(s: &AppState, caller: &Caller, id: i64) -> Result<Actor, ApiError> {
+pub(super) async fn claimant(s: &AppState, caller: &Caller, id: i64) -> Result<Actor, ApiError> {
     let mut c = s.store.conversation(id).await?;
-    c.assignee = None;
-    caller.visible(c)?;
+    if !caller.can_see(&c) {
+        // Only an `open` conversation another agent owns is shown as
+        // taken (409 naming them) to an agent who could have claimed it.
+        if c.status != crate::conversation::Status::Open {
+            return Err(ApiError::not_found("conversation"));
+        }
+        c.assignee = None;
+        caller.visible(c)?;
+    }
     Ok(actor_of(caller))
 }
 
@@ -281,9 +288,20 @@ async fn transfer(
         .active_agent(body.agent_id)
         .await?
         .ok_or_else(|| ApiError::field("agent_id", "no such active agent"))?;
+    let now = s.store.now();
+    let online = s.presence.online_agents(&s.store, None, now).await?;
+    if !online.iter().any(|a| a.id == to.id) {
+        return Err(ApiError::field(
+            "agent_id",
+            format!("{} is not online", to.name),
+        ));
+    }
     let mut tx = s.store.begin().await?;
     let changed =
         lifecycle::transfer(&s.store, &mut tx, id, actor.as_ref(), &to, &body.note).await?;
+    if !changed.unchanged {
+        s.store.reassign_tasks(&mut tx, id, Some(to.id)).await?;
+    }
     if !changed.unchanged && !body.note.trim().is_empty() {
         // The note reaches the new owner with the conversation, never the
         // customer.
