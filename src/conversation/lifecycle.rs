@@ -229,6 +229,7 @@ pub async fn claim(
     }
     state.status = Status::Open;
     state.assignee_id = agent.map(|a| a.id);
+    state.assigned_at = Some(store.now());
     commit_change(
         store,
         tx,
@@ -265,6 +266,7 @@ pub async fn take_over(
     }
     state.status = Status::Open;
     state.assignee_id = agent.map(|a| a.id);
+    state.assigned_at = Some(store.now());
     commit_change(
         store,
         tx,
@@ -341,6 +343,7 @@ pub async fn transfer(
     let previous = state.assignee_id;
     state.status = Status::Open;
     state.assignee_id = Some(to.id);
+    state.assigned_at = Some(store.now());
     commit_change(
         store,
         tx,
