@@ -214,30 +214,18 @@ pub async fn claim(
     agent: Option<&AgentRef>,
     notice: Option<Notice<'_>>,
 ) -> Result<Changed, LifecycleError> {
-    let mut state = locked(store, tx, conversation_id).await?;
-    if agent.is_some_and(|a| owned_by_other(&state, a.id)) {
-        return Err(conflict_with_owner(&state));
-    }
-    match state.status {
-        Status::Open => return Ok(Changed::unchanged()),
-        Status::Bot => {
-            return Err(LifecycleError::Conflict(
-                "the bot is handling this conversation: take it over instead".into(),
-            ));
-        }
-        Status::Pending | Status::Resolved => {}
-    }
-    state.status = Status::Open;
-    state.assignee_id = agent.map(|a| a.id);
-    state.assigned_at = Some(store.now());
-    commit_change(
+    let refused = (
+        Status::Bot,
+        "the bot is handling this conversation: take it over instead",
+    );
+    open_for(
         store,
         tx,
         conversation_id,
-        &state,
-        "conversation.claimed",
-        json!({"agent": agent}),
+        agent,
         notice,
+        refused,
+        "conversation.claimed",
     )
     .await
 }
@@ -251,18 +239,42 @@ pub async fn take_over(
     agent: Option<&AgentRef>,
     notice: Option<Notice<'_>>,
 ) -> Result<Changed, LifecycleError> {
+    let refused = (
+        Status::Resolved,
+        "the conversation is resolved: claim it to reopen it",
+    );
+    open_for(
+        store,
+        tx,
+        conversation_id,
+        agent,
+        notice,
+        refused,
+        "conversation.taken_over",
+    )
+    .await
+}
+
+/// `→ open` for `agent` (claim and takeover differ only in the status they
+/// refuse and their event).
+async fn open_for(
+    store: &Store,
+    tx: &mut Tx,
+    conversation_id: i64,
+    agent: Option<&AgentRef>,
+    notice: Option<Notice<'_>>,
+    (refused, why): (Status, &str),
+    event: &str,
+) -> Result<Changed, LifecycleError> {
     let mut state = locked(store, tx, conversation_id).await?;
     if agent.is_some_and(|a| owned_by_other(&state, a.id)) {
         return Err(conflict_with_owner(&state));
     }
-    match state.status {
-        Status::Open => return Ok(Changed::unchanged()),
-        Status::Resolved => {
-            return Err(LifecycleError::Conflict(
-                "the conversation is resolved: claim it to reopen it".into(),
-            ));
-        }
-        Status::Bot | Status::Pending => {}
+    if state.status == Status::Open {
+        return Ok(Changed::unchanged());
+    }
+    if state.status == refused {
+        return Err(LifecycleError::Conflict(why.into()));
     }
     state.status = Status::Open;
     state.assignee_id = agent.map(|a| a.id);
@@ -272,7 +284,7 @@ pub async fn take_over(
         tx,
         conversation_id,
         &state,
-        "conversation.taken_over",
+        event,
         json!({"agent": agent}),
         notice,
     )

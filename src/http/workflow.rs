@@ -103,6 +103,40 @@ async fn finish(
     Ok(Json(body))
 }
 
+/// The transitions that take only the caller and tell the customer.
+enum Move {
+    Claim,
+    TakeOver,
+    HandBack,
+}
+
+/// Runs `mv` for the caller with its customer text, in one transaction.
+async fn change(
+    s: &AppState,
+    caller: &Caller,
+    id: &str,
+    mv: Move,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_of(id)?;
+    let actor = match mv {
+        Move::Claim | Move::TakeOver => claimant(s, caller, id).await?,
+        Move::HandBack => actor_for(s, caller, id).await?,
+    };
+    let text = match mv {
+        Move::Claim | Move::TakeOver => takeover_text(s, &actor),
+        Move::HandBack => s.handover.handback_message.clone(),
+    };
+    let told = Some(notice(s, &text, &actor));
+    let mut tx = s.store.begin().await?;
+    let (store, who) = (&s.store, actor.as_ref());
+    let changed = match mv {
+        Move::Claim => lifecycle::claim(store, &mut tx, id, who, told).await?,
+        Move::TakeOver => lifecycle::take_over(store, &mut tx, id, who, told).await?,
+        Move::HandBack => lifecycle::hand_back(store, &mut tx, id, who, told).await?,
+    };
+    finish(s, tx, id, changed).await
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/conversations/{id}/claim",
@@ -121,19 +155,7 @@ async fn claim(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = id_of(&id)?;
-    let actor = claimant(&s, &caller, id).await?;
-    let text = takeover_text(&s, &actor);
-    let mut tx = s.store.begin().await?;
-    let changed = lifecycle::claim(
-        &s.store,
-        &mut tx,
-        id,
-        actor.as_ref(),
-        Some(notice(&s, &text, &actor)),
-    )
-    .await?;
-    finish(&s, tx, id, changed).await
+    change(&s, &caller, &id, Move::Claim).await
 }
 
 #[utoipa::path(
@@ -154,19 +176,7 @@ async fn takeover(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = id_of(&id)?;
-    let actor = claimant(&s, &caller, id).await?;
-    let text = takeover_text(&s, &actor);
-    let mut tx = s.store.begin().await?;
-    let changed = lifecycle::take_over(
-        &s.store,
-        &mut tx,
-        id,
-        actor.as_ref(),
-        Some(notice(&s, &text, &actor)),
-    )
-    .await?;
-    finish(&s, tx, id, changed).await
+    change(&s, &caller, &id, Move::TakeOver).await
 }
 
 #[utoipa::path(
@@ -187,19 +197,7 @@ async fn handback(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = id_of(&id)?;
-    let actor = actor_for(&s, &caller, id).await?;
-    let text = s.handover.handback_message.clone();
-    let mut tx = s.store.begin().await?;
-    let changed = lifecycle::hand_back(
-        &s.store,
-        &mut tx,
-        id,
-        actor.as_ref(),
-        Some(notice(&s, &text, &actor)),
-    )
-    .await?;
-    finish(&s, tx, id, changed).await
+    change(&s, &caller, &id, Move::HandBack).await
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
